@@ -1,0 +1,1 @@
+namespace Elide.Onnx; internal static class AssemblyMarker { }

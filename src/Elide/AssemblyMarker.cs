@@ -1,0 +1,1 @@
+namespace Elide; internal static class AssemblyMarker { }
