@@ -1,1 +1,0 @@
-namespace Elide; internal static class AssemblyMarker { }
