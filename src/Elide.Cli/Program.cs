@@ -16,6 +16,7 @@ public static class Program
         {
             BenchCommand.Create(),
             InfoCommand.Create(),
+            ExportCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }
