@@ -35,6 +35,16 @@ public class OnnxModelFileTests
     }
 
     [Fact]
+    public void ModelWithSubgraphsRoundTripsAndKeepsSubgraphInitializers()
+    {
+        var model = TestModels.WithSubgraphs();
+        var loaded = OnnxModelFile.Load(OnnxModelFile.Serialize(model), null);
+        Assert.Equal(model, loaded);
+        var elseBranch = loaded.Graph.Node[3].GetGraph("else_branch")!;
+        Assert.Equal(new[] { 2f }, OnnxTensor.FromProto(elseBranch.Initializer[0]).ToFloatArray());
+    }
+
+    [Fact]
     public void SaveReplacesAnExistingFile()
     {
         using var dir = new TestModels.TempDirectory();
