@@ -106,7 +106,8 @@ internal static class ExternalData
         var info = new FileInfo(path);
         if (!info.Exists)
             throw new OnnxFormatException($"{context}: external data file '{reference.Location}' does not exist (looked for {path})");
-        long fileLength = info.Length;
+        // FileInfo.Length of a symbolic link is the link's own size; measure what it points to.
+        long fileLength = info.LinkTarget is null ? info.Length : ((FileInfo?)info.ResolveLinkTarget(returnFinalTarget: true))?.Length ?? 0;
         if (reference.Offset > fileLength)
             throw new OnnxFormatException($"{context}: external data offset {reference.Offset} is beyond the end of '{reference.Location}' ({fileLength} bytes)");
         long length = reference.Length ?? fileLength - reference.Offset;

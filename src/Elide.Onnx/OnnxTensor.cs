@@ -188,6 +188,9 @@ public sealed class OnnxTensor
             case OnnxElementType.Double:
                 for (int i = 0; i < result.Length; i++) result[i] = (float)BinaryPrimitives.ReadDoubleLittleEndian(b[(i * 8)..]);
                 break;
+            case OnnxElementType.UInt64:
+                for (int i = 0; i < result.Length; i++) result[i] = BinaryPrimitives.ReadUInt64LittleEndian(b[(i * 8)..]);
+                break;
             default:
                 for (int i = 0; i < result.Length; i++) result[i] = ReadInteger(b, i);
                 break;
@@ -210,6 +213,9 @@ public sealed class OnnxTensor
             case OnnxElementType.Float or OnnxElementType.Float16 or OnnxElementType.BFloat16:
                 float[] floats = ToFloatArray();
                 for (int i = 0; i < result.Length; i++) result[i] = floats[i];
+                break;
+            case OnnxElementType.UInt64:
+                for (int i = 0; i < result.Length; i++) result[i] = BinaryPrimitives.ReadUInt64LittleEndian(b[(i * 8)..]);
                 break;
             default:
                 for (int i = 0; i < result.Length; i++) result[i] = ReadInteger(b, i);

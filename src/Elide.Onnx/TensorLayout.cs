@@ -61,7 +61,7 @@ internal static class TensorLayout
         int dataType = tensor.DataType;
         int bits = OnnxDataTypes.BitsPerElement(dataType);
         if (bits < 0)
-            throw new OnnxFormatException($"{context}: unknown or undefined data type {OnnxDataTypes.Name(dataType)}");
+            throw new OnnxFormatException($"{context}: data_type {dataType} is {(dataType == 0 ? "UNDEFINED" : "not a known ONNX data type")}");
 
         var used = new List<TensorStorage>(2);
         bool segmented = tensor.Segment is not null;

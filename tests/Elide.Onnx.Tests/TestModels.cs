@@ -28,6 +28,25 @@ internal static class TestModels
         return model;
     }
 
+    /// <summary>Linear model plus an If node whose branches are subgraphs with their own initializers.</summary>
+    public static ModelProto WithSubgraphs()
+    {
+        var model = Linear();
+        GraphProto Branch(string name, float value)
+        {
+            var g = new GraphProto { Name = name };
+            g.Initializer.Add(OnnxTensor.ToProto(name + "_c", [1], [value]));
+            g.Node.Add(Node("Identity", name + "_id", [name + "_c"], [name + "_out"]));
+            g.Output.Add(TensorValue(name + "_out", TensorProto.Types.DataType.Float, 1));
+            return g;
+        }
+        model.Graph.Initializer.Add(OnnxTensor.FromRawBytes("cond", OnnxElementType.Bool, [], [1]).ToProto());
+        model.Graph.Node.Add(Node("If", "if", ["cond"], ["branch_out"],
+            new AttributeProto { Name = "then_branch", Type = AttributeProto.Types.AttributeType.Graph, G = Branch("then", 1f) },
+            new AttributeProto { Name = "else_branch", Type = AttributeProto.Types.AttributeType.Graph, G = Branch("else", 2f) }));
+        return model;
+    }
+
     public static NodeProto Node(string opType, string name, string[] inputs, string[] outputs, params AttributeProto[] attributes)
     {
         var node = new NodeProto { OpType = opType, Name = name };
