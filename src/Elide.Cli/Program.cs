@@ -17,6 +17,7 @@ public static class Program
             BenchCommand.Create(),
             InfoCommand.Create(),
             ExportCommand.Create(),
+            InferCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }
