@@ -98,6 +98,8 @@ public sealed class EpochBatches : IEnumerable<Batch>, IEnumerator<Batch>
         }
         if (delivered == BatchCount)
             return false;
+        if (filled is null)
+            fault?.Throw(); // (with a worker, Receive rethrows it only after the batches produced before it)
         ThrowIfStopped();
         current = filled is null ? FillHere() : Receive();
         delivered++;
@@ -137,6 +139,12 @@ public sealed class EpochBatches : IEnumerable<Batch>, IEnumerator<Batch>
         catch (OperationCanceledException)
         {
             ThrowIfStopped();
+            throw;
+        }
+        catch (Exception e)
+        {
+            // Like the worker: once assembling failed, the epoch stays failed instead of skipping a batch.
+            fault = ExceptionDispatchInfo.Capture(e);
             throw;
         }
         return batch;
