@@ -1,0 +1,253 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using Elide.Kernels.Threading;
+
+namespace Elide.Kernels;
+
+/// <summary>
+/// Max and average pooling over NCHW planes (ONNX MaxPool, AveragePool, GlobalMaxPool, GlobalAveragePool).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Windowed pooling is separable: a max (or sum) over a kh × kw rectangle equals the max over kw columns of the max over
+/// kh rows. Each output row first reduces its valid input rows into one row buffer with full-width vector operations,
+/// then each output column reduces its valid taps in that buffer. Padding never enters a max or a sum; it only
+/// changes the average's divisor.
+/// </para>
+/// <para>
+/// NaN: any NaN inside a window makes that output NaN (max and average alike). A window whose taps all fall in padding
+/// (possible only with dilation) gives −∞ for max, the identity of max as in PyTorch, and 0 for average.
+/// </para>
+/// </remarks>
+public static partial class PoolingKernels
+{
+    private const int StackRowLimit = 4096;
+
+    [ThreadStatic] private static PoolingTask? cachedTask;
+
+    private enum PoolKind { Max, Average, AverageIncludePad, GlobalMax, GlobalAverage }
+
+    /// <summary>ONNX MaxPool: y[p, oh, ow] = max over the window's in-image taps of x[p, ih, iw].</summary>
+    /// <exception cref="ArgumentException">The geometry is invalid (see <see cref="Pool2dGeometry.Validate"/>), or x or y
+    /// does not have exactly the geometry's input or output length.</exception>
+    public static unsafe void MaxPool2d(in Pool2dGeometry g, ReadOnlySpan<float> x, Span<float> y)
+    {
+        CheckWindow(g, x.Length, y.Length);
+        fixed (float* px = x) fixed (float* py = y)
+            MaxPool2d(g, px, py, null);
+    }
+
+    /// <summary>Pointer form of <see cref="MaxPool2d(in Pool2dGeometry, ReadOnlySpan{float}, Span{float})"/>, split across
+    /// <paramref name="pool"/> by planes when the input has at least 64K elements. Assumes valid input.</summary>
+    public static unsafe void MaxPool2d(in Pool2dGeometry g, float* x, float* y, WorkerPool? pool) =>
+        Run(PoolKind.Max, g, 0, 0, x, y, pool);
+
+    /// <summary>
+    /// ONNX AveragePool: y = (sum of the window's in-image taps) / divisor, where the divisor is the number of in-image
+    /// taps, or with <paramref name="countIncludePad"/> the number of taps inside the padded image
+    /// [−padBegin, in + padEnd) on each axis (taps beyond the end padding that ceil mode adds are never counted,
+    /// as in PyTorch).
+    /// </summary>
+    /// <exception cref="ArgumentException">The geometry is invalid, or x or y does not have the geometry's length.</exception>
+    public static unsafe void AveragePool2d(in Pool2dGeometry g, bool countIncludePad, ReadOnlySpan<float> x, Span<float> y)
+    {
+        CheckWindow(g, x.Length, y.Length);
+        fixed (float* px = x) fixed (float* py = y)
+            AveragePool2d(g, countIncludePad, px, py, null);
+    }
+
+    /// <summary>Pointer form of AveragePool2d, split across <paramref name="pool"/> by planes when the input has at least
+    /// 64K elements. Assumes valid input.</summary>
+    public static unsafe void AveragePool2d(in Pool2dGeometry g, bool countIncludePad, float* x, float* y, WorkerPool? pool) =>
+        Run(countIncludePad ? PoolKind.AverageIncludePad : PoolKind.Average, g, 0, 0, x, y, pool);
+
+    private static void CheckWindow(in Pool2dGeometry g, int xLength, int yLength)
+    {
+        g.Validate();
+        if (xLength != g.InputLength)
+            throw new ArgumentException($"x has {xLength} elements but the geometry's input has {g.InputLength}.", "x");
+        if (yLength != g.OutputLength)
+            throw new ArgumentException($"y has {yLength} elements but the geometry's output has {g.OutputLength}.", "y");
+    }
+
+    private static unsafe void Run(PoolKind kind, in Pool2dGeometry g, int planes, int spatial, float* x, float* y, WorkerPool? pool)
+    {
+        bool global = kind is PoolKind.GlobalMax or PoolKind.GlobalAverage;
+        int units = global ? planes : g.Planes;
+        long inputLength = global ? (long)planes * spatial : g.InputLength;
+        if (units == 0) return;
+        if (pool is null || pool.Threads == 1 || units < 2 || inputLength < ActivationKernels.ParallelThreshold)
+        {
+            Execute(kind, g, spatial, x, y, 0, units);
+            return;
+        }
+        var task = cachedTask ?? new PoolingTask();
+        cachedTask = null;
+        task.Kind = kind;
+        task.Geometry = g;
+        task.Spatial = spatial;
+        task.X = x;
+        task.Y = y;
+        task.Units = units;
+        task.Parts = Math.Min(pool.Threads, units);
+        try { pool.Run(task.Parts, task); }
+        finally { cachedTask = task; }
+    }
+
+    private static unsafe void Execute(PoolKind kind, in Pool2dGeometry g, int spatial, float* x, float* y, int start, int end)
+    {
+        switch (kind)
+        {
+            case PoolKind.GlobalMax:
+                for (int p = start; p < end; p++) y[p] = PlaneMax(x + (nint)p * spatial, spatial);
+                break;
+            case PoolKind.GlobalAverage:
+                for (int p = start; p < end; p++) y[p] = PlaneSum(x + (nint)p * spatial, spatial) / spatial;
+                break;
+            default:
+                WindowPlanes(kind, g, x, y, start, end);
+                break;
+        }
+    }
+
+    private static unsafe void WindowPlanes(PoolKind kind, in Pool2dGeometry g, float* x, float* y, int start, int end)
+    {
+        int inWidth = g.InWidth;
+        float[]? rented = null;
+        Span<float> row = inWidth <= StackRowLimit
+            ? stackalloc float[StackRowLimit]
+            : (rented = ArrayPool<float>.Shared.Rent(inWidth));
+        try
+        {
+            fixed (float* buffer = row)
+            {
+                long inPlane = (long)g.InHeight * inWidth, outPlane = (long)g.OutHeight * g.OutWidth;
+                for (int p = start; p < end; p++)
+                {
+                    if (kind == PoolKind.Max) MaxPlane(g, x + p * inPlane, y + p * outPlane, buffer);
+                    else AveragePlane(g, kind == PoolKind.AverageIncludePad, x + p * inPlane, y + p * outPlane, buffer);
+                }
+            }
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<float>.Shared.Return(rented);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void MaxPlane(in Pool2dGeometry g, float* x, float* y, float* row)
+    {
+        int inHeight = g.InHeight, inWidth = g.InWidth, outHeight = g.OutHeight, outWidth = g.OutWidth;
+        for (int oh = 0; oh < outHeight; oh++)
+        {
+            int hStart = oh * g.StrideHeight - g.PadTop;
+            bool any = false;
+            for (int kh = 0; kh < g.KernelHeight; kh++)
+            {
+                int ih = hStart + kh * g.DilationHeight;
+                if ((uint)ih >= (uint)inHeight) continue;
+                if (!any) new ReadOnlySpan<float>(x + (nint)ih * inWidth, inWidth).CopyTo(new Span<float>(row, inWidth));
+                else MaxInto(row, x + (nint)ih * inWidth, inWidth);
+                any = true;
+            }
+            if (!any) new Span<float>(row, inWidth).Fill(float.NegativeInfinity);
+
+            float* outRow = y + (nint)oh * outWidth;
+            for (int ow = 0; ow < outWidth; ow++)
+            {
+                int wStart = ow * g.StrideWidth - g.PadLeft;
+                float m = float.NegativeInfinity;
+                for (int kw = 0; kw < g.KernelWidth; kw++)
+                {
+                    int iw = wStart + kw * g.DilationWidth;
+                    if ((uint)iw >= (uint)inWidth) continue;
+                    m = Math.Max(m, row[iw]); // Math.Max propagates NaN
+                }
+                outRow[ow] = m;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void AveragePlane(in Pool2dGeometry g, bool countIncludePad, float* x, float* y, float* row)
+    {
+        int inHeight = g.InHeight, inWidth = g.InWidth, outHeight = g.OutHeight, outWidth = g.OutWidth;
+        for (int oh = 0; oh < outHeight; oh++)
+        {
+            int hStart = oh * g.StrideHeight - g.PadTop;
+            int validH = 0, paddedH = 0;
+            for (int kh = 0; kh < g.KernelHeight; kh++)
+            {
+                int ih = hStart + kh * g.DilationHeight;
+                if (ih >= -g.PadTop && ih < inHeight + g.PadBottom) paddedH++;
+                if ((uint)ih >= (uint)inHeight) continue;
+                if (validH == 0) new ReadOnlySpan<float>(x + (nint)ih * inWidth, inWidth).CopyTo(new Span<float>(row, inWidth));
+                else AddInto(row, x + (nint)ih * inWidth, inWidth);
+                validH++;
+            }
+            if (validH == 0) new Span<float>(row, inWidth).Clear();
+
+            float* outRow = y + (nint)oh * outWidth;
+            for (int ow = 0; ow < outWidth; ow++)
+            {
+                int wStart = ow * g.StrideWidth - g.PadLeft;
+                int validW = 0, paddedW = 0;
+                float sum = 0f;
+                for (int kw = 0; kw < g.KernelWidth; kw++)
+                {
+                    int iw = wStart + kw * g.DilationWidth;
+                    if (iw >= -g.PadLeft && iw < inWidth + g.PadRight) paddedW++;
+                    if ((uint)iw >= (uint)inWidth) continue;
+                    sum += row[iw];
+                    validW++;
+                }
+                int divisor = countIncludePad ? paddedH * paddedW : validH * validW;
+                outRow[ow] = divisor == 0 ? 0f : sum / divisor;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void MaxInto(float* accumulator, float* source, int length)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= length - 16; i += 16)
+                Vector512.Max(Vector512.Load(accumulator + i), Vector512.Load(source + i)).Store(accumulator + i);
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= length - 8; i += 8)
+                Vector256.Max(Vector256.Load(accumulator + i), Vector256.Load(source + i)).Store(accumulator + i);
+        for (; i < length; i++)
+            accumulator[i] = Math.Max(accumulator[i], source[i]);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void AddInto(float* accumulator, float* source, int length)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= length - 16; i += 16)
+                (Vector512.Load(accumulator + i) + Vector512.Load(source + i)).Store(accumulator + i);
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= length - 8; i += 8)
+                (Vector256.Load(accumulator + i) + Vector256.Load(source + i)).Store(accumulator + i);
+        for (; i < length; i++)
+            accumulator[i] += source[i];
+    }
+
+    private sealed unsafe class PoolingTask : IParallelTask
+    {
+        public PoolKind Kind;
+        public Pool2dGeometry Geometry;
+        public int Spatial, Units, Parts;
+        public float* X, Y;
+
+        public void Execute(int index)
+        {
+            var (start, end) = WorkerPool.Range(index, Parts, Units);
+            PoolingKernels.Execute(Kind, Geometry, Spatial, X, Y, start, end);
+        }
+    }
+}
