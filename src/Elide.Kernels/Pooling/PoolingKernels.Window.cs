@@ -100,10 +100,10 @@ public static partial class PoolingKernels
         switch (kind)
         {
             case PoolKind.GlobalMax:
-                for (int p = start; p < end; p++) y[p] = PlaneMax(x + (nint)p * spatial, spatial);
+                for (int p = start; p < end; p++) y[p] = Reductions.Max(x + (nint)p * spatial, spatial);
                 break;
             case PoolKind.GlobalAverage:
-                for (int p = start; p < end; p++) y[p] = PlaneSum(x + (nint)p * spatial, spatial) / spatial;
+                for (int p = start; p < end; p++) y[p] = Reductions.Sum(x + (nint)p * spatial, spatial) / spatial;
                 break;
             default:
                 WindowPlanes(kind, g, x, y, start, end);
