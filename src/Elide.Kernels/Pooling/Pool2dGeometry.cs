@@ -47,10 +47,10 @@ public readonly record struct Pool2dGeometry(int Batch, int Channels, int InHeig
         Require(DilationWidth >= 1, nameof(DilationWidth), DilationWidth, "must be at least 1");
         long extentH = (long)DilationHeight * (KernelHeight - 1) + 1;
         long extentW = (long)DilationWidth * (KernelWidth - 1) + 1;
-        Require(PadTop >= 0 && PadTop < extentH, nameof(PadTop), PadTop, $"must be in [0, {extentH})");
-        Require(PadBottom >= 0 && PadBottom < extentH, nameof(PadBottom), PadBottom, $"must be in [0, {extentH})");
-        Require(PadLeft >= 0 && PadLeft < extentW, nameof(PadLeft), PadLeft, $"must be in [0, {extentW})");
-        Require(PadRight >= 0 && PadRight < extentW, nameof(PadRight), PadRight, $"must be in [0, {extentW})");
+        RequirePad(PadTop, extentH, nameof(PadTop));
+        RequirePad(PadBottom, extentH, nameof(PadBottom));
+        RequirePad(PadLeft, extentW, nameof(PadLeft));
+        RequirePad(PadRight, extentW, nameof(PadRight));
         Require(OutHeight >= 1, nameof(OutHeight), OutHeight, "must be at least 1 (window larger than the padded input)");
         Require(OutWidth >= 1, nameof(OutWidth), OutWidth, "must be at least 1 (window larger than the padded input)");
     }
@@ -64,6 +64,12 @@ public readonly record struct Pool2dGeometry(int Batch, int Channels, int InHeig
         long output = ceilMode ? (span + stride - 1) / stride + 1 : span / stride + 1;
         if (ceilMode && (output - 1) * stride >= (long)input + padBegin) output--;
         return (int)Math.Min(output, int.MaxValue);
+    }
+
+    private static void RequirePad(int pad, long extent, string field)
+    {
+        // The message is only formatted on failure: Validate runs on every span call and must not allocate.
+        if (pad < 0 || pad >= extent) throw new ArgumentException($"Pool2dGeometry.{field} = {pad} must be in [0, {extent}) (the window extent).");
     }
 
     private static void Require(bool condition, string field, int value, string rule)
