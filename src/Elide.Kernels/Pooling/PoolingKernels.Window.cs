@@ -11,9 +11,10 @@ namespace Elide.Kernels;
 /// <remarks>
 /// <para>
 /// Windowed pooling is separable: a max (or sum) over a kh × kw rectangle equals the max over kw columns of the max over
-/// kh rows. Each output row first reduces its valid input rows into one row buffer with full-width vector operations,
-/// then each output column reduces its valid taps in that buffer. Padding never enters a max or a sum; it only
-/// changes the average's divisor.
+/// kh rows. Each output row first reduces its valid input rows into one row buffer with full-width vector operations;
+/// the buffer is padded on both sides with the reduction's identity (−∞ or 0), so the column pass reduces every tap
+/// without bounds checks, 16 output columns per vector when the stride is 1. Padding therefore never changes a max or
+/// a sum; it only changes the average's divisor.
 /// </para>
 /// <para>
 /// NaN: any NaN inside a window makes that output NaN (max and average alike). A window whose taps all fall in padding
@@ -113,20 +114,29 @@ public static partial class PoolingKernels
 
     private static unsafe void WindowPlanes(PoolKind kind, in Pool2dGeometry g, float* x, float* y, int start, int end)
     {
-        int inWidth = g.InWidth;
+        // Row buffer in padded coordinates u = iw + PadLeft, long enough for every tap of every window (ceil mode may
+        // reach past the right padding), followed by the per-column divisors of average pooling.
+        int outWidth = g.OutWidth;
+        int padded = Math.Max(g.StrideWidth * (outWidth - 1) + g.DilationWidth * (g.KernelWidth - 1) + 1, g.PadLeft + g.InWidth);
+        int needed = padded + outWidth;
         float[]? rented = null;
-        Span<float> row = inWidth <= StackRowLimit
+        Span<float> scratch = needed <= StackRowLimit
             ? stackalloc float[StackRowLimit]
-            : (rented = ArrayPool<float>.Shared.Rent(inWidth));
+            : (rented = ArrayPool<float>.Shared.Rent(needed));
         try
         {
-            fixed (float* buffer = row)
+            fixed (float* buffer = scratch)
             {
-                long inPlane = (long)g.InHeight * inWidth, outPlane = (long)g.OutHeight * g.OutWidth;
+                bool max = kind == PoolKind.Max;
+                // Padding taps hold the identity of the reduction, so the column pass needs no bounds checks.
+                new Span<float>(buffer, padded).Fill(max ? float.NegativeInfinity : 0f);
+                float* row = buffer + g.PadLeft, columnCount = buffer + padded;
+                if (!max) ColumnCounts(g, kind == PoolKind.AverageIncludePad, columnCount);
+                long inPlane = (long)g.InHeight * g.InWidth, outPlane = (long)g.OutHeight * outWidth;
                 for (int p = start; p < end; p++)
                 {
-                    if (kind == PoolKind.Max) MaxPlane(g, x + p * inPlane, y + p * outPlane, buffer);
-                    else AveragePlane(g, kind == PoolKind.AverageIncludePad, x + p * inPlane, y + p * outPlane, buffer);
+                    if (max) MaxPlane(g, x + p * inPlane, y + p * outPlane, buffer, row);
+                    else AveragePlane(g, kind == PoolKind.AverageIncludePad, x + p * inPlane, y + p * outPlane, buffer, row, columnCount);
                 }
             }
         }
@@ -136,8 +146,23 @@ public static partial class PoolingKernels
         }
     }
 
+    /// <summary>Per output column, the width factor of the average's divisor (+∞ when it is 0, so that 0/∞ = 0).</summary>
+    private static unsafe void ColumnCounts(in Pool2dGeometry g, bool countIncludePad, float* count)
+    {
+        for (int ow = 0; ow < g.OutWidth; ow++)
+        {
+            int wStart = ow * g.StrideWidth - g.PadLeft, n = 0;
+            for (int kw = 0; kw < g.KernelWidth; kw++)
+            {
+                int iw = wStart + kw * g.DilationWidth;
+                if (countIncludePad ? iw >= -g.PadLeft && iw < g.InWidth + g.PadRight : (uint)iw < (uint)g.InWidth) n++;
+            }
+            count[ow] = n == 0 ? float.PositiveInfinity : n;
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void MaxPlane(in Pool2dGeometry g, float* x, float* y, float* row)
+    private static unsafe void MaxPlane(in Pool2dGeometry g, float* x, float* y, float* padded, float* row)
     {
         int inHeight = g.InHeight, inWidth = g.InWidth, outHeight = g.OutHeight, outWidth = g.OutWidth;
         for (int oh = 0; oh < outHeight; oh++)
@@ -153,25 +178,13 @@ public static partial class PoolingKernels
                 any = true;
             }
             if (!any) new Span<float>(row, inWidth).Fill(float.NegativeInfinity);
-
-            float* outRow = y + (nint)oh * outWidth;
-            for (int ow = 0; ow < outWidth; ow++)
-            {
-                int wStart = ow * g.StrideWidth - g.PadLeft;
-                float m = float.NegativeInfinity;
-                for (int kw = 0; kw < g.KernelWidth; kw++)
-                {
-                    int iw = wStart + kw * g.DilationWidth;
-                    if ((uint)iw >= (uint)inWidth) continue;
-                    m = Math.Max(m, row[iw]); // Math.Max propagates NaN
-                }
-                outRow[ow] = m;
-            }
+            ReduceColumns(max: true, g, padded, y + (nint)oh * outWidth);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void AveragePlane(in Pool2dGeometry g, bool countIncludePad, float* x, float* y, float* row)
+    private static unsafe void AveragePlane(in Pool2dGeometry g, bool countIncludePad, float* x, float* y, float* padded, float* row,
+        float* columnCount)
     {
         int inHeight = g.InHeight, inWidth = g.InWidth, outHeight = g.OutHeight, outWidth = g.OutWidth;
         for (int oh = 0; oh < outHeight; oh++)
@@ -190,23 +203,71 @@ public static partial class PoolingKernels
             if (validH == 0) new Span<float>(row, inWidth).Clear();
 
             float* outRow = y + (nint)oh * outWidth;
-            for (int ow = 0; ow < outWidth; ow++)
+            ReduceColumns(max: false, g, padded, outRow);
+            int h = countIncludePad ? paddedH : validH;
+            Divide(outRow, h == 0 ? float.PositiveInfinity : h, columnCount, outWidth);
+        }
+    }
+
+    /// <summary>out[ow] = reduction over kw of padded[ow·stride + kw·dilation]. Stride 1 runs 16 columns per vector
+    /// (each tap is one unaligned load); other strides run scalar.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void ReduceColumns(bool max, in Pool2dGeometry g, float* padded, float* output)
+    {
+        int outWidth = g.OutWidth, kernel = g.KernelWidth, dilation = g.DilationWidth, stride = g.StrideWidth;
+        int ow = 0;
+        if (stride == 1)
+        {
+            if (Vector512.IsHardwareAccelerated)
             {
-                int wStart = ow * g.StrideWidth - g.PadLeft;
-                int validW = 0, paddedW = 0;
-                float sum = 0f;
-                for (int kw = 0; kw < g.KernelWidth; kw++)
+                for (; ow <= outWidth - 16; ow += 16)
                 {
-                    int iw = wStart + kw * g.DilationWidth;
-                    if (iw >= -g.PadLeft && iw < inWidth + g.PadRight) paddedW++;
-                    if ((uint)iw >= (uint)inWidth) continue;
-                    sum += row[iw];
-                    validW++;
+                    var acc = Vector512.Load(padded + ow);
+                    for (int kw = 1; kw < kernel; kw++)
+                    {
+                        var v = Vector512.Load(padded + ow + kw * dilation);
+                        acc = max ? Vector512.Max(acc, v) : acc + v;
+                    }
+                    acc.Store(output + ow);
                 }
-                int divisor = countIncludePad ? paddedH * paddedW : validH * validW;
-                outRow[ow] = divisor == 0 ? 0f : sum / divisor;
+            }
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; ow <= outWidth - 8; ow += 8)
+                {
+                    var acc = Vector256.Load(padded + ow);
+                    for (int kw = 1; kw < kernel; kw++)
+                    {
+                        var v = Vector256.Load(padded + ow + kw * dilation);
+                        acc = max ? Vector256.Max(acc, v) : acc + v;
+                    }
+                    acc.Store(output + ow);
+                }
             }
         }
+        for (; ow < outWidth; ow++)
+        {
+            float* window = padded + (nint)ow * stride;
+            float acc = window[0];
+            for (int kw = 1; kw < kernel; kw++)
+                acc = max ? Math.Max(acc, window[kw * dilation]) : acc + window[kw * dilation];
+            output[ow] = acc;
+        }
+    }
+
+    /// <summary>output[ow] /= heightCount · columnCount[ow] (exact: both factors are small integers or +∞).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Divide(float* output, float heightCount, float* columnCount, int length)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (var h = Vector512.Create(heightCount); i <= length - 16; i += 16)
+                (Vector512.Load(output + i) / (h * Vector512.Load(columnCount + i))).Store(output + i);
+        if (Vector256.IsHardwareAccelerated)
+            for (var h = Vector256.Create(heightCount); i <= length - 8; i += 8)
+                (Vector256.Load(output + i) / (h * Vector256.Load(columnCount + i))).Store(output + i);
+        for (; i < length; i++)
+            output[i] /= heightCount * columnCount[i];
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

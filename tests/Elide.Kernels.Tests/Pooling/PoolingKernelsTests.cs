@@ -62,6 +62,10 @@ public class PoolingKernelsTests
             [1, 2, 3, 40, 3, 2, 1, 1, 1, 1, 1, 1],
             [1, 1, 112, 112, 3, 2, 1, 1, 1, 1, 1, 0],
             [1, 2, 1, 1, 2, 1, 2, 2, 2, 2, 3, 0], // dilated windows whose taps all fall in padding
+            [1, 3, 6, 40, 3, 1, 1, 1, 1, 1, 1, 0], // stride 1, wide enough for the vector column pass and its tails
+            [2, 1, 5, 37, 2, 1, 0, 1, 1, 0, 2, 1],
+            [1, 2, 4, 21, 7, 1, 3, 3, 3, 3, 1, 0],
+            [1, 1, 3, 130, 5, 1, 2, 4, 2, 0, 1, 1],
         ];
         foreach (var c in cases)
             yield return [new Pool2dGeometry(c[0], c[1], c[2], c[3], c[4], c[4], c[5], c[5], c[6], c[7], c[8], c[9], c[10], c[10], c[11] == 1)];
@@ -231,5 +235,12 @@ public class PoolingKernelsTests
         var y = new float[expected.Length];
         PoolingKernels.MaxPool2d(g, x, y);
         for (int i = 0; i < y.Length; i++) Assert.Equal((float)expected[i], y[i]);
+        foreach (var wide in new[] { g, g with { StrideWidth = 1, KernelWidth = 2, PadRight = 1 } })
+        {
+            var average = Naive(wide, x, max: false, countIncludePad: true);
+            var ya = new float[average.Length];
+            PoolingKernels.AveragePool2d(wide, true, x, ya);
+            for (int i = 0; i < ya.Length; i++) Reference.Close(average[i], ya[i], 2, 1e-5, $"wide average at {i}");
+        }
     }
 }
