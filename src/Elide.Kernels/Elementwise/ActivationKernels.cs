@@ -8,7 +8,8 @@ namespace Elide.Kernels;
 /// <remarks>
 /// The scalar definition is <see cref="Activation.Apply(float)"/>. Vector paths (Vector512, then Vector256) agree
 /// with it exactly for the piecewise-linear kinds; Sigmoid and Tanh use the polynomial e^x of
-/// <see cref="VectorMath"/> and stay within a few units in the last place (measured in ActivationKernelsTests).
+/// <see cref="VectorMath"/>; measured against double precision over [−20, 20] (ActivationKernelsTests), the vector
+/// paths err by at most 2.9 ulp (Sigmoid) and 1.3 ulp (Tanh), and e^x itself by 1.24 ulp (relative 1.18e−7).
 /// NaN inputs give NaN outputs for every kind; ±∞ map to the function's limits (Sigmoid 1/0, Tanh ±1, Relu ∞/0).
 /// </remarks>
 public static class ActivationKernels

@@ -13,8 +13,9 @@ namespace Elide.Kernels;
 /// 1980). 2^n is built from exponent bits in two halves, 2^⌊n/2⌋ · 2^(n−⌊n/2⌋), so results that overflow become +∞
 /// and results below the normal range underflow gradually to subnormals and zero instead of producing garbage bits.
 /// </para>
-/// <para>Measured maximum relative error against a double-precision e^x over [−87, 88]: see VectorMathTests
-/// (≈ 1.2e−7, i.e. about one unit in the last place). NaN in gives NaN out; +∞ gives +∞; −∞ gives 0.</para>
+/// <para>Measured maximum error against a double-precision e^x over [−87, 88] (ActivationKernelsTests.
+/// VectorExpRelativeErrorIsWithinTwoUlps): 1.24 ulp, relative 1.18e−7, for both widths. NaN in gives NaN out; +∞ gives
+/// +∞; −∞ gives 0.</para>
 /// </remarks>
 internal static class VectorMath
 {

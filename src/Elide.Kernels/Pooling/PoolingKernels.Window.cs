@@ -117,8 +117,10 @@ public static partial class PoolingKernels
         // Row buffer in padded coordinates u = iw + PadLeft, long enough for every tap of every window (ceil mode may
         // reach past the right padding), followed by the per-column divisors of average pooling.
         int outWidth = g.OutWidth;
+        // Rounded up to 32 so the stride-2 deinterleave runs whole vectors; then the two phase rows of that pass.
         int padded = Math.Max(g.StrideWidth * (outWidth - 1) + g.DilationWidth * (g.KernelWidth - 1) + 1, g.PadLeft + g.InWidth);
-        int needed = padded + outWidth;
+        padded = (padded + 31) & ~31;
+        int needed = padded + outWidth + padded;
         float[]? rented = null;
         Span<float> scratch = needed <= StackRowLimit
             ? stackalloc float[StackRowLimit]
@@ -130,13 +132,13 @@ public static partial class PoolingKernels
                 bool max = kind == PoolKind.Max;
                 // Padding taps hold the identity of the reduction, so the column pass needs no bounds checks.
                 new Span<float>(buffer, padded).Fill(max ? float.NegativeInfinity : 0f);
-                float* row = buffer + g.PadLeft, columnCount = buffer + padded;
+                float* row = buffer + g.PadLeft, columnCount = buffer + padded, phases = columnCount + outWidth;
                 if (!max) ColumnCounts(g, kind == PoolKind.AverageIncludePad, columnCount);
                 long inPlane = (long)g.InHeight * g.InWidth, outPlane = (long)g.OutHeight * outWidth;
                 for (int p = start; p < end; p++)
                 {
-                    if (max) MaxPlane(g, x + p * inPlane, y + p * outPlane, buffer, row);
-                    else AveragePlane(g, kind == PoolKind.AverageIncludePad, x + p * inPlane, y + p * outPlane, buffer, row, columnCount);
+                    if (max) MaxPlane(g, x + p * inPlane, y + p * outPlane, buffer, padded, row, phases);
+                    else AveragePlane(g, kind == PoolKind.AverageIncludePad, x + p * inPlane, y + p * outPlane, buffer, padded, row, phases, columnCount);
                 }
             }
         }
@@ -162,7 +164,7 @@ public static partial class PoolingKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void MaxPlane(in Pool2dGeometry g, float* x, float* y, float* padded, float* row)
+    private static unsafe void MaxPlane(in Pool2dGeometry g, float* x, float* y, float* padded, int paddedLength, float* row, float* phases)
     {
         int inHeight = g.InHeight, inWidth = g.InWidth, outHeight = g.OutHeight, outWidth = g.OutWidth;
         for (int oh = 0; oh < outHeight; oh++)
@@ -178,13 +180,13 @@ public static partial class PoolingKernels
                 any = true;
             }
             if (!any) new Span<float>(row, inWidth).Fill(float.NegativeInfinity);
-            ReduceColumns(max: true, g, padded, y + (nint)oh * outWidth);
+            ReduceColumns(max: true, g, padded, paddedLength, phases, y + (nint)oh * outWidth);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void AveragePlane(in Pool2dGeometry g, bool countIncludePad, float* x, float* y, float* padded, float* row,
-        float* columnCount)
+    private static unsafe void AveragePlane(in Pool2dGeometry g, bool countIncludePad, float* x, float* y, float* padded,
+        int paddedLength, float* row, float* phases, float* columnCount)
     {
         int inHeight = g.InHeight, inWidth = g.InWidth, outHeight = g.OutHeight, outWidth = g.OutWidth;
         for (int oh = 0; oh < outHeight; oh++)
@@ -203,20 +205,55 @@ public static partial class PoolingKernels
             if (validH == 0) new Span<float>(row, inWidth).Clear();
 
             float* outRow = y + (nint)oh * outWidth;
-            ReduceColumns(max: false, g, padded, outRow);
+            ReduceColumns(max: false, g, padded, paddedLength, phases, outRow);
             int h = countIncludePad ? paddedH : validH;
             Divide(outRow, h == 0 ? float.PositiveInfinity : h, columnCount, outWidth);
         }
     }
 
     /// <summary>out[ow] = reduction over kw of padded[ow·stride + kw·dilation]. Stride 1 runs 16 columns per vector
-    /// (each tap is one unaligned load); other strides run scalar.</summary>
+    /// (each tap is one unaligned load); stride 2 first splits the row into its even and odd elements, after which each
+    /// tap is again one contiguous load from one of the two; other strides run scalar.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void ReduceColumns(bool max, in Pool2dGeometry g, float* padded, float* output)
+    private static unsafe void ReduceColumns(bool max, in Pool2dGeometry g, float* padded, int paddedLength, float* phases, float* output)
     {
         int outWidth = g.OutWidth, kernel = g.KernelWidth, dilation = g.DilationWidth, stride = g.StrideWidth;
         int ow = 0;
-        if (stride == 1)
+        if (stride == 2 && (Vector512.IsHardwareAccelerated || Vector256.IsHardwareAccelerated) && outWidth >= 8)
+        {
+            int half = paddedLength / 2;
+            float* even = phases, odd = phases + half;
+            Deinterleave(padded, even, odd, half);
+            if (Vector512.IsHardwareAccelerated)
+            {
+                for (; ow <= outWidth - 16; ow += 16)
+                {
+                    var acc = Vector512.Load(even + ow);
+                    for (int kw = 1; kw < kernel; kw++)
+                    {
+                        int tap = kw * dilation;
+                        var v = Vector512.Load(((tap & 1) == 0 ? even : odd) + ow + (tap >> 1));
+                        acc = max ? Vector512.Max(acc, v) : acc + v;
+                    }
+                    acc.Store(output + ow);
+                }
+            }
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; ow <= outWidth - 8; ow += 8)
+                {
+                    var acc = Vector256.Load(even + ow);
+                    for (int kw = 1; kw < kernel; kw++)
+                    {
+                        int tap = kw * dilation;
+                        var v = Vector256.Load(((tap & 1) == 0 ? even : odd) + ow + (tap >> 1));
+                        acc = max ? Vector256.Max(acc, v) : acc + v;
+                    }
+                    acc.Store(output + ow);
+                }
+            }
+        }
+        else if (stride == 1)
         {
             if (Vector512.IsHardwareAccelerated)
             {
@@ -252,6 +289,33 @@ public static partial class PoolingKernels
             for (int kw = 1; kw < kernel; kw++)
                 acc = max ? Math.Max(acc, window[kw * dilation]) : acc + window[kw * dilation];
             output[ow] = acc;
+        }
+    }
+
+    /// <summary>even[i] = row[2i], odd[i] = row[2i + 1] for i &lt; <paramref name="pairs"/> (a multiple of 16). Each pair
+    /// of floats is one 64-bit lane: narrowing keeps the low halves, which on little-endian targets (all .NET SIMD
+    /// targets) are the even floats; a 32-bit shift first selects the odd ones.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Deinterleave(float* row, float* even, float* odd, int pairs)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i < pairs; i += 16)
+            {
+                var a = Vector512.Load((ulong*)(row + 2 * i));
+                var b = Vector512.Load((ulong*)(row + 2 * i + 16));
+                Vector512.Narrow(a, b).AsSingle().Store(even + i);
+                Vector512.Narrow(Vector512.ShiftRightLogical(a, 32), Vector512.ShiftRightLogical(b, 32)).AsSingle().Store(odd + i);
+            }
+            return;
+        }
+        for (; i < pairs; i += 8)
+        {
+            var a = Vector256.Load((ulong*)(row + 2 * i));
+            var b = Vector256.Load((ulong*)(row + 2 * i + 8));
+            Vector256.Narrow(a, b).AsSingle().Store(even + i);
+            Vector256.Narrow(Vector256.ShiftRightLogical(a, 32), Vector256.ShiftRightLogical(b, 32)).AsSingle().Store(odd + i);
         }
     }
 

@@ -66,6 +66,9 @@ public class PoolingKernelsTests
             [2, 1, 5, 37, 2, 1, 0, 1, 1, 0, 2, 1],
             [1, 2, 4, 21, 7, 1, 3, 3, 3, 3, 1, 0],
             [1, 1, 3, 130, 5, 1, 2, 4, 2, 0, 1, 1],
+            [1, 2, 5, 50, 3, 2, 2, 1, 2, 3, 2, 1], // stride 2, dilated: the even/odd column pass
+            [1, 1, 3, 33, 2, 2, 0, 0, 1, 1, 1, 1],
+            [7, 3, 4, 69, 7, 2, 3, 3, 3, 3, 1, 0],
         ];
         foreach (var c in cases)
             yield return [new Pool2dGeometry(c[0], c[1], c[2], c[3], c[4], c[4], c[5], c[5], c[6], c[7], c[8], c[9], c[10], c[10], c[11] == 1)];
