@@ -156,12 +156,12 @@ public static class BinaryKernels
             nint bColumn = Plan.Kind == RowKind.VectorScalar ? 0 : ColumnStart;
             for (nint row = RowStart; row < RowEnd; row++)
             {
-                float* ya = A + aOffset + aColumn, yb = B + bOffset + bColumn, yy = Y + row * Plan.Inner + ColumnStart;
+                float* aRow = A + aOffset + aColumn, bRow = B + bOffset + bColumn, yRow = Y + row * Plan.Inner + ColumnStart;
                 switch (Plan.Kind)
                 {
-                    case RowKind.VectorVector: VectorVector<TOperator, TActivation>(activation, ya, yb, yy, width); break;
-                    case RowKind.VectorScalar: VectorScalar<TOperator, TActivation>(activation, ya, *yb, yy, width); break;
-                    default: ScalarVector<TOperator, TActivation>(activation, *ya, yb, yy, width); break;
+                    case RowKind.VectorVector: VectorVector<TOperator, TActivation>(activation, aRow, bRow, yRow, width); break;
+                    case RowKind.VectorScalar: VectorScalar<TOperator, TActivation>(activation, aRow, *bRow, yRow, width); break;
+                    default: ScalarVector<TOperator, TActivation>(activation, *aRow, bRow, yRow, width); break;
                 }
 
                 // Advance the odometer over the outer dimensions.

@@ -51,8 +51,8 @@ public static class NormalizationKernels
         Run(job, pool);
     }
 
-    /// <summary>y[n,c,s] = activation(x[n,c,s]·multiplier[c] + addend[c]) — a folded BatchNorm, a per-channel Mul+Add
-    /// or a PReLU-free channel scale, with an optional fused activation.</summary>
+    /// <summary>y[n,c,s] = activation(x[n,c,s]·multiplier[c] + addend[c]) — a folded BatchNorm or a per-channel Mul+Add
+    /// (multiplier 1 for a bias, addend 0 for a scale), with an optional fused activation.</summary>
     /// <exception cref="ArgumentException">A size is negative, or a span's length does not match the sizes.</exception>
     public static unsafe void ChannelAffine(int batch, int channels, int spatial, ReadOnlySpan<float> x,
         ReadOnlySpan<float> multiplier, ReadOnlySpan<float> addend, Span<float> y, in Activation activation = default)
