@@ -11,11 +11,12 @@ public static partial class LayoutKernels
     /// product of the dimensions before the axis and inner of those after it. One call per input keeps the API free of
     /// arrays of spans (which cannot exist) and of allocation.
     /// </remarks>
-    /// <exception cref="ArgumentException">A size or the offset is negative; the slot runs past outputAxis; or a span does
-    /// not hold its view's element count.</exception>
+    /// <exception cref="ArgumentException">A size or the offset is negative; the slot runs past outputAxis; a span does
+    /// not hold its view's element count; or input and output overlap.</exception>
     public static void ConcatInto(ReadOnlySpan<float> input, int outer, int inputAxis, int inner, Span<float> output, int outputAxis, int axisOffset)
     {
         CheckAxisCopy(outer, inner, inputAxis, outputAxis, axisOffset, input.Length, output.Length, nameof(input), nameof(output), inputAxis);
+        if (input.Overlaps(output)) throw new ArgumentException("input and output overlap.", nameof(output));
         CopyAxisRange(input, inputAxis, 0, output, outputAxis, axisOffset, outer, inputAxis, inner);
     }
 
@@ -24,11 +25,12 @@ public static partial class LayoutKernels
     /// [axisOffset, axisOffset + outputAxis) of the axis of <paramref name="input"/>, viewed as [outer, inputAxis, inner],
     /// into <paramref name="output"/>, viewed as [outer, outputAxis, inner].
     /// </summary>
-    /// <exception cref="ArgumentException">A size or the offset is negative; the range runs past inputAxis; or a span does
-    /// not hold its view's element count.</exception>
+    /// <exception cref="ArgumentException">A size or the offset is negative; the range runs past inputAxis; a span does
+    /// not hold its view's element count; or input and output overlap.</exception>
     public static void SplitFrom(ReadOnlySpan<float> input, int outer, int inputAxis, int inner, int axisOffset, Span<float> output, int outputAxis)
     {
         CheckAxisCopy(outer, inner, outputAxis, inputAxis, axisOffset, output.Length, input.Length, nameof(output), nameof(input), outputAxis);
+        if (input.Overlaps(output)) throw new ArgumentException("input and output overlap.", nameof(output));
         CopyAxisRange(input, inputAxis, axisOffset, output, outputAxis, 0, outer, outputAxis, inner);
     }
 

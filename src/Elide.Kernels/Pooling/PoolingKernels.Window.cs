@@ -13,7 +13,8 @@ namespace Elide.Kernels;
 /// Windowed pooling is separable: a max (or sum) over a kh × kw rectangle equals the max over kw columns of the max over
 /// kh rows. Each output row first reduces its valid input rows into one row buffer with full-width vector operations;
 /// the buffer is padded on both sides with the reduction's identity (−∞ or 0), so the column pass reduces every tap
-/// without bounds checks, 16 output columns per vector when the stride is 1. Padding therefore never changes a max or
+/// without bounds checks, 16 output columns per vector when the stride is 1 or 2 (stride 2 through an even/odd split
+/// of the row). Padding therefore never changes a max or
 /// a sum; it only changes the average's divisor.
 /// </para>
 /// <para>
@@ -31,10 +32,10 @@ public static partial class PoolingKernels
 
     /// <summary>ONNX MaxPool: y[p, oh, ow] = max over the window's in-image taps of x[p, ih, iw].</summary>
     /// <exception cref="ArgumentException">The geometry is invalid (see <see cref="Pool2dGeometry.Validate"/>), or x or y
-    /// does not have exactly the geometry's input or output length.</exception>
+    /// does not have exactly the geometry's input or output length, or x and y overlap.</exception>
     public static unsafe void MaxPool2d(in Pool2dGeometry g, ReadOnlySpan<float> x, Span<float> y)
     {
-        CheckWindow(g, x.Length, y.Length);
+        CheckWindow(g, x, y);
         fixed (float* px = x) fixed (float* py = y)
             MaxPool2d(g, px, py, null);
     }
@@ -50,10 +51,10 @@ public static partial class PoolingKernels
     /// [−padBegin, in + padEnd) on each axis (taps beyond the end padding that ceil mode adds are never counted,
     /// as in PyTorch).
     /// </summary>
-    /// <exception cref="ArgumentException">The geometry is invalid, or x or y does not have the geometry's length.</exception>
+    /// <exception cref="ArgumentException">The geometry is invalid, x or y does not have the geometry's length, or they overlap.</exception>
     public static unsafe void AveragePool2d(in Pool2dGeometry g, bool countIncludePad, ReadOnlySpan<float> x, Span<float> y)
     {
-        CheckWindow(g, x.Length, y.Length);
+        CheckWindow(g, x, y);
         fixed (float* px = x) fixed (float* py = y)
             AveragePool2d(g, countIncludePad, px, py, null);
     }
@@ -63,13 +64,15 @@ public static partial class PoolingKernels
     public static unsafe void AveragePool2d(in Pool2dGeometry g, bool countIncludePad, float* x, float* y, WorkerPool? pool) =>
         Run(countIncludePad ? PoolKind.AverageIncludePad : PoolKind.Average, g, 0, 0, x, y, pool);
 
-    private static void CheckWindow(in Pool2dGeometry g, int xLength, int yLength)
+    private static void CheckWindow(in Pool2dGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> y)
     {
         g.Validate();
+        int xLength = x.Length, yLength = y.Length;
         if (xLength != g.InputLength)
             throw new ArgumentException($"x has {xLength} elements but the geometry's input has {g.InputLength}.", "x");
         if (yLength != g.OutputLength)
             throw new ArgumentException($"y has {yLength} elements but the geometry's output has {g.OutputLength}.", "y");
+        if (x.Overlaps(y)) throw new ArgumentException("Pooling cannot run in place: x and y overlap.", "y");
     }
 
     private static unsafe void Run(PoolKind kind, in Pool2dGeometry g, int planes, int spatial, float* x, float* y, WorkerPool? pool)

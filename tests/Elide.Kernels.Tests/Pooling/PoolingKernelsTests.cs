@@ -131,6 +131,10 @@ public class PoolingKernelsTests
         Assert.Equal("x", ex.ParamName);
         ex = Assert.Throws<ArgumentException>(() => PoolingKernels.AveragePool2d(g, false, new float[32], new float[9]));
         Assert.Equal("y", ex.ParamName);
+        var buffer = new float[40];
+        ex = Assert.Throws<ArgumentException>(() => PoolingKernels.MaxPool2d(g, buffer.AsSpan(0, 32), buffer.AsSpan(30, 8)));
+        Assert.Equal("y", ex.ParamName);
+        Assert.Throws<ArgumentException>(() => PoolingKernels.GlobalMaxPool(2, 16, buffer.AsSpan(0, 32), buffer.AsSpan(31, 2)));
     }
 
     [Fact]
