@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using static Elide.Kernels.GemmTiling;
 
 namespace Elide.Kernels;
@@ -89,6 +90,7 @@ internal static unsafe class GemmMicroKernel
         Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default;
         Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default;
+        PrefetchTile(c, ldc);
         for (int p = 0; p < kc; p++)
         {
             float* bp = b.Row(p);
@@ -131,6 +133,22 @@ internal static unsafe class GemmMicroKernel
         Store512(c + 5 * (nint)ldc, c50, c51, alphaV, betaV, readC);
         Store512(c + 6 * (nint)ldc, c60, c61, alphaV, betaV, readC);
         Store512(c + 7 * (nint)ldc, c70, c71, alphaV, betaV, readC);
+    }
+
+    /// <summary>
+    /// Starts loading the C tile while the k-loop runs (as BLIS micro-kernels do): the tile's 8 rows lie in 8
+    /// different pages of a large C, and waiting for them at the store would stall the end of every tile.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchTile(float* c, int ldc)
+    {
+        if (!Sse.IsSupported) return;
+        for (int r = 0; r < MR; r++)
+        {
+            float* row = c + (nint)r * ldc;
+            Sse.Prefetch0(row);
+            Sse.Prefetch0(row + 31);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using static Elide.Kernels.GemmTiling;
 
 namespace Elide.Kernels;
@@ -23,6 +24,15 @@ internal static unsafe class GemmPacking
         {
             int mr = Math.Min(MR, rows - i0);
             float* panel = dst + (nint)i0 * depth;
+            if (colStride == 1 && mr == MR && Avx.IsSupported)
+            {
+                // Rows are contiguous in the source: transpose 8×8 blocks in registers.
+                int p = 0;
+                for (; p + 8 <= depth; p += 8) Transpose8x8(a + i0 * rowStride + p, rowStride, panel + p * MR);
+                for (; p < depth; p++)
+                    for (int r = 0; r < MR; r++) panel[p * MR + r] = a[(i0 + r) * rowStride + p];
+                continue;
+            }
             if (colStride == 1)
             {
                 // Rows are contiguous in the source: read each row once, write with stride MR.
@@ -93,6 +103,39 @@ internal static unsafe class GemmPacking
             for (int c = nr; c < NR; c++)
                 for (int p = 0; p < depth; p++) panel[p * NR + c] = 0f;
         }
+    }
+
+    /// <summary>
+    /// Writes the transpose of the 8×8 block at src (row stride <paramref name="stride"/>) to 64 contiguous floats:
+    /// dst[p·8 + r] = src[r·stride + p]. The usual unpack / shuffle / lane-permute network (Intel optimization
+    /// manual, "8x8 matrix transpose").
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(float* src, nint stride, float* dst)
+    {
+        Vector256<float> r0 = Avx.LoadVector256(src), r1 = Avx.LoadVector256(src + stride);
+        Vector256<float> r2 = Avx.LoadVector256(src + 2 * stride), r3 = Avx.LoadVector256(src + 3 * stride);
+        Vector256<float> r4 = Avx.LoadVector256(src + 4 * stride), r5 = Avx.LoadVector256(src + 5 * stride);
+        Vector256<float> r6 = Avx.LoadVector256(src + 6 * stride), r7 = Avx.LoadVector256(src + 7 * stride);
+        // Interleave pairs of rows: t0 = r0[0] r1[0] r0[1] r1[1] | r0[4] r1[4] r0[5] r1[5], ...
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+        Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+        Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        // Gather four rows per column within each 128-bit lane.
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
+        Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
+        Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+        // Join the lanes: columns 0–3 from the low lanes, 4–7 from the high lanes.
+        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(dst + 8, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(dst + 16, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(dst + 24, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(dst + 32, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(dst + 40, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(dst + 48, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(dst + 56, Avx.Permute2x128(u3, u7, 0x31));
     }
 
     /// <summary>Copies NR contiguous floats.</summary>
