@@ -46,7 +46,8 @@ public static unsafe class ConvBench
         using var pool = threads > 1 ? new WorkerPool(threads) : null;
 
         Console.WriteLine($"Conv2d, bias + ReLU fused, {threads} thread(s), {KernelInfo.InstructionSet}, median of {samples}");
-        Console.WriteLine($"{"layer",-30} {"batch",5} {"method",-17} {"µs",10} {"µs/image",9} {"GFLOP/s",8}");
+        Console.WriteLine("µs and GFLOP/s are medians; best = GFLOP/s of the fastest sample (less disturbed by other load)");
+        Console.WriteLine($"{"layer",-30} {"batch",5} {"method",-17} {"µs",10} {"µs/image",9} {"GFLOP/s",8} {"best",7}");
         double resNet20Seconds = 0;
         foreach (var layer in ResNetLayers(batch))
         {
@@ -76,7 +77,7 @@ public static unsafe class ConvBench
         var output = Fill(g.OutputLength);
         var residual = layer.Residual ? Fill(g.OutputLength) : null;
         var workspace = Fill(Math.Max(1, kernel.WorkspaceFloats));
-        double seconds;
+        double seconds, best;
         fixed (float* x = input, y = output, r = residual, w = workspace)
         {
             float* px = x, py = y, pr = r, pw = w;
@@ -86,9 +87,10 @@ public static unsafe class ConvBench
             var times = new List<double>();
             for (int s = 0; s < samples; s++) times.Add(Timing.Sample(run, calls));
             seconds = Timing.Median(times);
+            best = times.Min();
         }
         double gflops = 2.0 * g.MultiplyAccumulates / seconds / 1e9;
-        Console.WriteLine($"{layer.Name,-30} {g.Batch,5} {kernel.Method,-17} {seconds * 1e6,10:F1} {seconds * 1e6 / g.Batch,9:F2} {gflops,8:F1}");
+        Console.WriteLine($"{layer.Name,-30} {g.Batch,5} {kernel.Method,-17} {seconds * 1e6,10:F1} {seconds * 1e6 / g.Batch,9:F2} {gflops,8:F1} {2.0 * g.MultiplyAccumulates / best / 1e9,7:F1}");
         return seconds;
     }
 }

@@ -54,6 +54,7 @@ public sealed unsafe class Conv2dKernel
             biasStorage = Pin(bias, out biasPointer);
         }
 
+        slots = Math.Max(1, Math.Min(g.Batch, Environment.ProcessorCount));
         bool depthwise = g.Groups > 1 && g.Groups == g.InChannels && g.Groups == g.OutChannels;
         bool pointwise = g.KernelHeight == 1 && g.KernelWidth == 1 && g.StrideHeight == 1 && g.StrideWidth == 1
             && g.PadTop == 0 && g.PadLeft == 0 && g.PadBottom == 0 && g.PadRight == 0;
@@ -72,10 +73,14 @@ public sealed unsafe class Conv2dKernel
                 groupWeights[group] = PackedMatrix.PackA(weights.Slice(group * groupOut * depth, groupOut * depth), groupOut, depth, Math.Max(depth, 1));
         }
 
-        if (method != ConvolutionMethod.Gemm1x1)
+        if (method == ConvolutionMethod.Depthwise)
         {
-            layout = new PhaseImage(g, Math.Max(GemmTiling.NR, DepthwiseConvolution.Chunk));
-            slots = Math.Max(1, Math.Min(g.Batch, Environment.ProcessorCount));
+            // Built one channel at a time in per-thread scratch: no caller workspace.
+            layout = new PhaseImage(g with { InChannels = 1, OutChannels = 1, Groups = 1 }, DepthwiseConvolution.Chunk);
+        }
+        else if (method == ConvolutionMethod.ImplicitGemm)
+        {
+            layout = new PhaseImage(g, GemmTiling.NR);
             WorkspaceFloats = layout.ImageFloats * slots;
         }
     }
@@ -92,8 +97,9 @@ public sealed unsafe class Conv2dKernel
     };
 
     /// <summary>
-    /// Floats of scratch <see cref="Run(float*, float*, float*, float*, WorkerPool?)"/> needs (0 if none): one padded,
-    /// phase-split input image per concurrently processed image, up to min(Batch, processor count).
+    /// Floats of scratch <see cref="Run(float*, float*, float*, float*, WorkerPool?)"/> needs (0 if none): for
+    /// implicit GEMM, one padded, phase-split input image per concurrently processed image, up to
+    /// min(Batch, processor count). The other methods need none.
     /// </summary>
     public long WorkspaceFloats { get; }
 
@@ -185,7 +191,11 @@ public sealed unsafe class Conv2dKernel
         }
 
         var phase = layout!;
-        if (pool != null && phase.StoredFloats >= 1 << 16)
+        if (method == ConvolutionMethod.Depthwise)
+        {
+            // Each channel builds its own phase planes inside the compute step.
+        }
+        else if (pool != null && phase.StoredFloats >= 1 << 16)
         {
             task.Mode = ConvTaskMode.Build;
             task.Image = n;
@@ -224,9 +234,9 @@ public sealed unsafe class Conv2dKernel
         int outPlane = g.OutHeight * g.OutWidth;
         long imageOut = (long)n * g.OutChannels * outPlane;
         var output = new ConvOutput(task.Output + imageOut, task.Residual == null ? null : task.Residual + imageOut,
-            biasPointer, g.OutWidth, outPlane, layout!.Wq, activation);
+            biasPointer, g.OutWidth, outPlane, layout!.Wq, layout.ValidRuns, activation);
         if (method == ConvolutionMethod.Depthwise)
-            DepthwiseConvolution.Compute(depthwisePointer, layout, slot, output, start, end);
+            DepthwiseConvolution.Compute(depthwisePointer, layout, ImageInput(task, n), g.InHeight * g.InWidth, output, start, end);
         else
             ImplicitGemmConvolution.Compute(groupWeights, layout, slot, output, g.InChannels / g.Groups, start, end);
     }

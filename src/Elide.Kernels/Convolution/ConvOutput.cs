@@ -1,4 +1,7 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Elide.Kernels;
 
@@ -15,9 +18,12 @@ internal readonly unsafe struct ConvOutput
     public readonly float* Bias;      // OutChannels floats, or null
     public readonly int OutWidth, OutPlane, Wq;
     public readonly Activation Activation;
+    public readonly ulong* ValidRuns; // PhaseImage.ValidRuns
 
-    public ConvOutput(float* output, float* residual, float* bias, int outWidth, int outPlane, int wq, Activation activation)
+    public ConvOutput(float* output, float* residual, float* bias, int outWidth, int outPlane, int wq, ulong* validRuns,
+        Activation activation)
     {
+        ValidRuns = validRuns;
         Output = output;
         Residual = residual;
         Bias = bias;
@@ -32,6 +38,12 @@ internal readonly unsafe struct ConvOutput
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void StoreFlat(float* src, int srcStride, int oc0, int rows, int j0, int count)
     {
+        if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported && Activation.Kind != ActivationKind.Tanh
+            && Wq != OutWidth && count <= MaxCompactLanes)
+        {
+            StoreFlatCompacting(src, srcStride, oc0, rows, j0, count);
+            return;
+        }
         int oh0 = j0 / Wq, ow0 = j0 - oh0 * Wq;
         for (int r = 0; r < rows; r++)
         {
@@ -59,6 +71,58 @@ internal readonly unsafe struct ConvOutput
                 j += Wq - ow;
                 oh++;
                 ow = 0;
+            }
+        }
+    }
+
+    /// <summary>Widest run <see cref="StoreFlatCompacting"/> handles: four zmm vectors.</summary>
+    private const int MaxCompactLanes = 64;
+
+    /// <summary>
+    /// AVX-512 form of <see cref="StoreFlat"/>: dropping the padding columns from a run of flat positions leaves
+    /// consecutive output positions, so each 16-lane group is finished in registers (bias, residual expanded into
+    /// the valid lanes, activation), compressed to its valid lanes and stored with one masked store. Narrow layers
+    /// (7- or 14-wide) otherwise spend more time splitting tiles into row segments than computing them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
+    private void StoreFlatCompacting(float* src, int srcStride, int oc0, int rows, int j0, int count)
+    {
+        // Bit l of valid: flat position j0 + l is a real output (column < OutWidth).
+        int oh0 = j0 / Wq, ow0 = j0 - oh0 * Wq;
+        ulong valid = ValidRuns[ow0] & (count == 64 ? ulong.MaxValue : (1UL << count) - 1);
+        int outStart = oh0 * OutWidth + Math.Min(ow0, OutWidth);
+        int groups = (count + 15) / 16;
+        Vector512<float>* laneMasks = stackalloc Vector512<float>[4];
+        Vector512<float>* headMasks = stackalloc Vector512<float>[4];
+        int* pops = stackalloc int[4];
+        var laneBits = Vector512.Create(1u, 2u, 4u, 8u, 16u, 32u, 64u, 128u, 256u, 512u, 1024u, 2048u, 4096u, 8192u, 16384u, 32768u);
+        for (int group = 0; group < groups; group++)
+        {
+            uint bits = (uint)(valid >> (16 * group)) & 0xFFFF;
+            laneMasks[group] = Vector512.Equals(Vector512.Create(bits) & laneBits, laneBits).AsSingle();
+            pops[group] = BitOperations.PopCount(bits);
+            headMasks[group] = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(pops[group])).AsSingle();
+        }
+        var activation = new EpilogueKernels.VectorActivation512(Activation);
+        for (int r = 0; r < rows; r++)
+        {
+            int oc = oc0 + r;
+            var bias = Vector512.Create(Bias == null ? 0f : Bias[oc]);
+            float* dst = Output + (long)oc * OutPlane + outStart;
+            float* residual = Residual == null ? null : Residual + (long)oc * OutPlane + outStart;
+            float* source = src + (long)r * srcStride;
+            int at = 0;
+            for (int group = 0; group < groups; group++)
+            {
+                if (pops[group] == 0) continue;
+                var x = Vector512.Load(source + 16 * group) + bias;
+                if (residual != null)
+                    x += Avx512F.Expand(Vector512<float>.Zero, laneMasks[group],
+                        Avx512F.MaskLoad(residual + at, headMasks[group], Vector512<float>.Zero));
+                x = activation.Apply(x);
+                Avx512F.MaskStore(dst + at, headMasks[group], Avx512F.Compress(Vector512<float>.Zero, laneMasks[group], x));
+                at += pops[group];
             }
         }
     }

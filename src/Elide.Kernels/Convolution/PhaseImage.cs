@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Elide.Kernels;
 
@@ -22,6 +24,7 @@ internal sealed unsafe class PhaseImage
     private readonly int[] phaseOfTap;     // phase slot of (kh, kw), row-major
     private readonly int[] phaseY, phaseX; // (py, px) of each stored phase
     private readonly int[] offsetStorage;
+    private readonly ulong[] validRunStorage;
 
     public PhaseImage(in Conv2dGeometry geometry, int tileWidth)
     {
@@ -75,10 +78,16 @@ internal sealed unsafe class PhaseImage
             }
         }
         FlatLength = g.OutHeight * Wq;
+        validRunStorage = GC.AllocateArray<ulong>(Wq, pinned: true);
+        for (int start = 0; start < Wq; start++)
+            for (int lane = 0; lane < 64; lane++)
+                if ((start + lane) % Wq < g.OutWidth) validRunStorage[start] |= 1UL << lane;
+        ValidRuns = (ulong*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(validRunStorage));
         long lastGroupBase = (long)(g.Groups - 1) * groupChannels * ChannelStride;
         long lastRead = lastGroupBase + maxOffset + GemmTiling.RoundUp(FlatLength, tileWidth);
         StoredFloats = phaseY.Length * PhaseStride;
-        ImageFloats = Math.Max(StoredFloats, lastRead) + 16;
+        // Row-wise readers may start a 64-wide run at any column of the last row: up to 63 floats past FlatLength.
+        ImageFloats = Math.Max(StoredFloats, lastRead + 64) + 16;
     }
 
     /// <summary>Rows per channel of one phase.</summary>
@@ -102,6 +111,10 @@ internal sealed unsafe class PhaseImage
     /// <summary>For tap (c, kh, kw) of a group, its float offset from the group's first channel.</summary>
     public int* TapOffsets { get; }
 
+    /// <summary>For a run of 64 flat positions starting at column c (0 ≤ c &lt; Wq), entry c has bit l set when
+    /// position l of the run is a real output column, i.e. (c + l) mod Wq &lt; OutWidth.</summary>
+    public ulong* ValidRuns { get; }
+
     /// <summary>Floats written by <see cref="Build"/>.</summary>
     public long StoredFloats { get; }
 
@@ -119,17 +132,18 @@ internal sealed unsafe class PhaseImage
     public void Build(float* input, float* image, int channelStart, int channelEnd)
     {
         int h = g.InHeight, w = g.InWidth, sh = g.StrideHeight, sw = g.StrideWidth;
-        for (int phase = 0; phase < phaseY.Length; phase++)
+        // Channel-major, so the phases that share source rows find them in L1/L2 rather than memory.
+        for (int c = channelStart; c < channelEnd; c++)
         {
-            int py = phaseY[phase], px = phaseX[phase];
-            // Columns j whose source column j·sw + px − PadLeft lies inside the image.
-            int jLo = Math.Min(Wq, Math.Max(0, CeilDiv(g.PadLeft - px, sw)));
-            int jHi = Math.Clamp(CeilDiv(w + g.PadLeft - px, sw), jLo, Wq);
-            int srcCol0 = jLo * sw + px - g.PadLeft;
-            for (int c = channelStart; c < channelEnd; c++)
+            float* srcChannel = input + (long)c * h * w;
+            for (int phase = 0; phase < phaseY.Length; phase++)
             {
+                int py = phaseY[phase], px = phaseX[phase];
+                // Columns j whose source column j·sw + px − PadLeft lies inside the image.
+                int jLo = Math.Min(Wq, Math.Max(0, CeilDiv(g.PadLeft - px, sw)));
+                int jHi = Math.Clamp(CeilDiv(w + g.PadLeft - px, sw), jLo, Wq);
+                int srcCol0 = jLo * sw + px - g.PadLeft;
                 float* dstChannel = image + phase * PhaseStride + (long)c * ChannelStride;
-                float* srcChannel = input + (long)c * h * w;
                 for (int i = 0; i < Hq; i++)
                 {
                     float* dst = dstChannel + (long)i * Wq;
@@ -144,13 +158,48 @@ internal sealed unsafe class PhaseImage
                     if (sw == 1)
                         new ReadOnlySpan<float>(src, jHi - jLo).CopyTo(new Span<float>(dst + jLo, jHi - jLo));
                     else
-                        for (int j = jLo; j < jHi; j++) dst[j] = src[(j - jLo) * sw];
+                        GatherStrided(src, srcChannel + (long)(srcRow + 1) * w, sw, dst + jLo, jHi - jLo);
                     for (int j = jHi; j < Wq; j++) dst[j] = 0f;
                 }
             }
         }
         if (channelEnd == g.InChannels)
             new Span<float>(image + StoredFloats, checked((int)(ImageFloats - StoredFloats))).Clear();
+    }
+
+    /// <summary>dst[j] = src[j·stride] for j &lt; count, never reading at or past <paramref name="srcEnd"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GatherStrided(float* src, float* srcEnd, int stride, float* dst, int count)
+    {
+        int j = 0;
+        if (stride == 2 && Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
+        {
+            // Even lanes of 32 consecutive floats: one two-source permute per 16 outputs; masked at the row end.
+            var evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+            for (; j < count; j += 16)
+            {
+                float* s = src + 2 * j;
+                long available = srcEnd - s;
+                if (available >= 32)
+                {
+                    var lanes = Avx512F.PermuteVar16x32x2(Vector512.Load(s), evens, Vector512.Load(s + 16));
+                    if (count - j >= 16)
+                    {
+                        lanes.Store(dst + j);
+                        continue;
+                    }
+                    Avx512F.MaskStore(dst + j, Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count - j)).AsSingle(), lanes);
+                    continue;
+                }
+                int have = (int)available;
+                var low = Avx512F.MaskLoad(s, Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(have)).AsSingle(), Vector512<float>.Zero);
+                var high = Avx512F.MaskLoad(s + 16, Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(have - 16)).AsSingle(), Vector512<float>.Zero);
+                var result = Avx512F.PermuteVar16x32x2(low, evens, high);
+                Avx512F.MaskStore(dst + j, Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(Math.Min(16, count - j))).AsSingle(), result);
+            }
+            return;
+        }
+        for (; j < count; j++) dst[j] = src[(long)j * stride];
     }
 
     private static int CeilDiv(int a, int b) => a <= 0 ? -(-a / b) : (a + b - 1) / b;

@@ -62,7 +62,7 @@ internal static unsafe class EpilogueKernels
     }
 
     /// <summary>Vector512 forms of the activations; the parameters are broadcast once per call.</summary>
-    private readonly struct VectorActivation512(Activation activation)
+    internal readonly struct VectorActivation512(Activation activation)
     {
         private readonly ActivationKind kind = activation.Kind;
         private readonly Vector512<float> alpha = Vector512.Create(activation.Alpha);

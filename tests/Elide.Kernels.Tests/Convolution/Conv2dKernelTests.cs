@@ -34,6 +34,7 @@ public class Conv2dKernelTests
         { "depthwise 3x3 s1", new(7, 17, 9, 11, 17, 3, 3, 1, 1, 1, 1, 1, 1, Groups: 17), "depthwise-direct" },
         { "depthwise 3x3 s2", new(1, 32, 15, 15, 32, 3, 3, 2, 2, 1, 1, 1, 1, Groups: 32), "depthwise-direct" },
         { "depthwise 5x5 dilation 2", new(1, 3, 12, 13, 3, 5, 5, 1, 1, 4, 4, 4, 4, 2, 2, 3), "depthwise-direct" },
+        { "depthwise wide rows", new(2, 3, 5, 70, 3, 3, 3, 1, 1, 1, 1, 1, 1, Groups: 3), "depthwise-direct" },
         { "depthwise 1x1 image", new(2, 5, 1, 1, 5, 3, 3, 1, 1, 1, 1, 1, 1, Groups: 5), "depthwise-direct" },
     };
 
@@ -70,6 +71,17 @@ public class Conv2dKernelTests
         Check("64->64 3x3 40x40", new(1, 64, 40, 40, 64, 3, 3, 1, 1, 1, 1, 1, 1), "implicit-gemm", Activation.Relu, true, true, pool);
         Check("depthwise 96 at 48x48", new(1, 96, 48, 48, 96, 3, 3, 2, 2, 1, 1, 1, 1, Groups: 96), "depthwise-direct", Activation.Relu, true, true, pool);
         Check("pointwise 64->96 at 30x30", new(1, 64, 30, 30, 96, 1, 1), "gemm-1x1", Activation.Relu, true, true, pool);
+    }
+
+    [Fact]
+    public void BatchesSplitByImageAcrossThreadsForEveryMethod()
+    {
+        using var pool = new WorkerPool(2);
+        // Batch ≥ 2 and enough MACs to take the image-parallel path of each method.
+        Check("implicit batch 3", new(3, 16, 20, 20, 32, 3, 3, 1, 1, 1, 1, 1, 1), "implicit-gemm", Activation.Relu, true, true, pool);
+        Check("pointwise batch 3", new(3, 64, 20, 20, 64, 1, 1), "gemm-1x1", Activation.Relu, true, true, pool);
+        Check("depthwise batch 5", new(5, 64, 40, 40, 64, 3, 3, 1, 1, 1, 1, 1, 1, Groups: 64), "depthwise-direct", Activation.Relu, true, true, pool);
+        Check("depthwise narrow batch 5", new(5, 256, 12, 12, 256, 5, 5, 1, 1, 2, 2, 2, 2, Groups: 256), "depthwise-direct", Activation.None, false, true, pool);
     }
 
     [Fact]
