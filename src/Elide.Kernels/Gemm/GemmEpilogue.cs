@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace Elide.Kernels;
 
 /// <summary>
@@ -43,8 +47,37 @@ public readonly unsafe struct GemmEpilogue
 
     /// <summary>Applies the epilogue in place to the block of C at rows [row0, row0+rows), columns [col0, col0+cols).</summary>
     /// <param name="c">Address of C[row0, col0].</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void ApplyBlock(float* c, int ldc, int row0, int rows, int col0, int cols)
     {
+        if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported && Activation.Kind != ActivationKind.Tanh)
+        {
+            // One call per micro-tile with the activation's constants broadcast once: per-row calls cost as much
+            // as the arithmetic for the short-K GEMMs of 1×1 convolutions.
+            var activation = new EpilogueKernels.VectorActivation512(Activation);
+            var tail = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(cols & 15)).AsSingle();
+            for (int r = 0; r < rows; r++)
+            {
+                int row = row0 + r;
+                float* dst = c + (nint)r * ldc;
+                var bias = Vector512.Create(RowBias == null ? 0f : RowBias[row]);
+                float* residual = Residual == null ? null : Residual + (nint)row * ResidualStride + col0;
+                int j = 0;
+                for (; j + 16 <= cols; j += 16)
+                {
+                    var x = Vector512.Load(dst + j) + bias;
+                    if (residual != null) x += Vector512.Load(residual + j);
+                    activation.Apply(x).Store(dst + j);
+                }
+                if (j < cols)
+                {
+                    var x = Avx512F.MaskLoad(dst + j, tail, Vector512<float>.Zero) + bias;
+                    if (residual != null) x += Avx512F.MaskLoad(residual + j, tail, Vector512<float>.Zero);
+                    Avx512F.MaskStore(dst + j, tail, activation.Apply(x));
+                }
+            }
+            return;
+        }
         for (int r = 0; r < rows; r++)
         {
             int row = row0 + r;
