@@ -29,6 +29,14 @@ internal static unsafe class GemmMicroKernel
             return;
         }
         float* tile = stackalloc float[MR * NR];
+        if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
+        {
+            // Ragged edge: a half-width kernel when one vector of columns suffices, then masked copies.
+            if (cols <= 16) Compute512Half(kc, a, b, tile, NR);
+            else Compute512(kc, a, b, tile, NR, 1f, 0f);
+            CopyMasked512(tile, c, ldc, rows, cols, alpha, beta);
+            return;
+        }
         Full(kc, a, b, tile, NR, 1f, 0f);
         for (int r = 0; r < rows; r++)
         {
@@ -39,6 +47,60 @@ internal static unsafe class GemmMicroKernel
             else
                 for (int j = 0; j < cols; j++) dst[j] = alpha * src[j] + beta * dst[j];
         }
+    }
+
+    /// <summary>c[r, j] = alpha·tile[r, j] + beta·c[r, j] for r &lt; rows, j &lt; cols (C not read when beta is 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void CopyMasked512(float* tile, float* c, int ldc, int rows, int cols, float alpha, float beta)
+    {
+        var mask0 = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(cols)).AsSingle();
+        var mask1 = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(cols - 16)).AsSingle();
+        var alphaV = Vector512.Create(alpha);
+        var betaV = Vector512.Create(beta);
+        for (int r = 0; r < rows; r++)
+        {
+            float* src = tile + r * NR;
+            float* dst = c + (nint)r * ldc;
+            var v0 = Vector512.Load(src) * alphaV;
+            var v1 = Vector512.Load(src + 16) * alphaV;
+            if (beta != 0f)
+            {
+                v0 = Vector512.FusedMultiplyAdd(betaV, Avx512F.MaskLoad(dst, mask0, Vector512<float>.Zero), v0);
+                v1 = Vector512.FusedMultiplyAdd(betaV, Avx512F.MaskLoad(dst + 16, mask1, Vector512<float>.Zero), v1);
+            }
+            Avx512F.MaskStore(dst, mask0, v0);
+            Avx512F.MaskStore(dst + 16, mask1, v1);
+        }
+    }
+
+    /// <summary>Left half of the tile: tile[r, j] = Σ_p a[p·MR + r]·b.Row(p)[j] for j &lt; 16 (8 accumulators).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Compute512Half<TB>(int kc, float* a, TB b, float* tile, int ldTile)
+        where TB : struct, IPanelB
+    {
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        Vector512<float> c4 = default, c5 = default, c6 = default, c7 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Vector512.Load(b.Row(p));
+            c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a[0]), b0, c0);
+            c1 = Vector512.FusedMultiplyAdd(Vector512.Create(a[1]), b0, c1);
+            c2 = Vector512.FusedMultiplyAdd(Vector512.Create(a[2]), b0, c2);
+            c3 = Vector512.FusedMultiplyAdd(Vector512.Create(a[3]), b0, c3);
+            c4 = Vector512.FusedMultiplyAdd(Vector512.Create(a[4]), b0, c4);
+            c5 = Vector512.FusedMultiplyAdd(Vector512.Create(a[5]), b0, c5);
+            c6 = Vector512.FusedMultiplyAdd(Vector512.Create(a[6]), b0, c6);
+            c7 = Vector512.FusedMultiplyAdd(Vector512.Create(a[7]), b0, c7);
+            a += MR;
+        }
+        c0.Store(tile);
+        c1.Store(tile + ldTile);
+        c2.Store(tile + 2 * ldTile);
+        c3.Store(tile + 3 * ldTile);
+        c4.Store(tile + 4 * ldTile);
+        c5.Store(tile + 5 * ldTile);
+        c6.Store(tile + 6 * ldTile);
+        c7.Store(tile + 7 * ldTile);
     }
 
     /// <summary>Computes a full MR×NR tile with the widest available instruction set.</summary>
