@@ -24,6 +24,9 @@ public sealed class BenchArgs
         !values.TryGetValue(name, out var text) ? fallback :
         int.TryParse(text, out int value) ? value : throw new ArgumentException($"--{name} must be an integer, got '{text}'");
 
+    /// <summary>A text option, or <paramref name="fallback"/> when absent.</summary>
+    public string Text(string name, string fallback) => values.TryGetValue(name, out var text) ? text : fallback;
+
     /// <summary>A comma-separated integer list option, or <paramref name="fallback"/> when absent.</summary>
     /// <exception cref="ArgumentException">An element is not an integer.</exception>
     public int[] IntList(string name, int[] fallback) =>

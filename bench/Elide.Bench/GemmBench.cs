@@ -15,21 +15,25 @@ public static unsafe class GemmBench
         int threads = args.Int("threads", 1);
         int[] sizes = args.IntList("sizes", [256, 512, 1024, 2048]);
         int samples = args.Int("samples", 21);
+        string trans = args.Text("trans", "NN").ToUpperInvariant();
         if (threads < 1) throw new ArgumentException("--threads must be ≥ 1");
+        if (trans.Length != 2 || trans.Any(ch => ch != 'N' && ch != 'T'))
+            throw new ArgumentException($"--trans must be NN, NT, TN or TT, got '{trans}'");
+        bool transA = trans[0] == 'T', transB = trans[1] == 'T';
 
         bool haveBlas = OpenBlas.IsAvailable;
         if (haveBlas) OpenBlas.SetThreads(threads);
         else Console.WriteLine("OpenBLAS not found (libopenblas.so.0): install it with `apt-get install -y libopenblas0-pthread`; showing Elide only.");
 
         var pool = threads > 1 ? new WorkerPool(threads) : null;
-        Console.WriteLine($"SGEMM C = A·B (row-major, no transpose), {threads} thread(s), {KernelInfo.InstructionSet}, median of {samples}");
+        Console.WriteLine($"SGEMM C = op(A)·op(B), row-major, op = {trans}, {threads} thread(s), {KernelInfo.InstructionSet}, median of {samples}");
         if (haveBlas) Console.WriteLine($"OpenBLAS core: {OpenBlas.CoreName} (OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "unset"})");
         Console.WriteLine($"micro-kernel alone ({GemmTiling.MR}x{GemmTiling.NR}, kc {GemmTiling.KC}, operands in L1): {MicroKernelRate(samples):F1} GFLOP/s");
         Console.WriteLine("GFLOP/s: median of samples (best sample); ratio = median over adjacent Elide/OpenBLAS sample pairs");
         Console.WriteLine($"{"size",6} {"Elide",16} {"OpenBLAS",16} {"ratio",7}");
         foreach (int size in sizes)
         {
-            var r = Measure(size, pool, haveBlas, samples);
+            var r = Measure(size, transA, transB, pool, haveBlas, samples);
             string blasText = haveBlas ? $"{r.Blas,7:F1} ({r.BlasBest,6:F1})" : $"{"n/a",16}";
             string ratio = haveBlas ? $"{r.Ratio,7:F2}" : $"{"",7}";
             Console.WriteLine($"{size,6} {r.Elide,7:F1} ({r.ElideBest,6:F1}) {blasText} {ratio}");
@@ -64,7 +68,7 @@ public static unsafe class GemmBench
 
     private readonly record struct Result(double Elide, double ElideBest, double Blas, double BlasBest, double Ratio);
 
-    private static Result Measure(int size, WorkerPool? pool, bool haveBlas, int samples)
+    private static Result Measure(int size, bool transA, bool transB, WorkerPool? pool, bool haveBlas, int samples)
     {
         int n = size;
         var a = new float[n * n];
@@ -76,8 +80,8 @@ public static unsafe class GemmBench
         fixed (float* pa = a, pb = b, pc = c)
         {
             float* xa = pa, xb = pb, xc = pc;
-            Action elide = () => Gemm.Sgemm(false, false, n, n, n, 1f, xa, n, xb, n, 0f, xc, n, pool);
-            Action blas = () => OpenBlas.Sgemm(false, false, n, n, n, 1f, xa, n, xb, n, 0f, xc, n);
+            Action elide = () => Gemm.Sgemm(transA, transB, n, n, n, 1f, xa, n, xb, n, 0f, xc, n, pool);
+            Action blas = () => OpenBlas.Sgemm(transA, transB, n, n, n, 1f, xa, n, xb, n, 0f, xc, n);
             for (int i = 0; i < 3; i++) { elide(); if (haveBlas) blas(); }
             int elideCalls = Timing.CallsPerSample(elide, 10);
             int blasCalls = haveBlas ? Timing.CallsPerSample(blas, 10) : 0;

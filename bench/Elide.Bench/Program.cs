@@ -3,8 +3,8 @@ using Elide.Bench;
 // Subcommand dispatch: `dotnet run -c Release --project bench/Elide.Bench -- <command> [options]`.
 var commands = new Dictionary<string, (string Help, Func<BenchArgs, int> Run)>(StringComparer.OrdinalIgnoreCase)
 {
-    ["gemm"] = ("gemm [--threads T] [--sizes 256,512,1024,2048]   Elide SGEMM vs OpenBLAS cblas_sgemm", GemmBench.Run),
-    ["conv"] = ("conv [--threads T] [--batch B]                     ResNet / MobileNet convolution layers", ConvBench.Run),
+    ["gemm"] = ("gemm [--threads T] [--sizes 256,512,1024,2048] [--trans NN|NT|TN|TT] [--samples S]   Elide SGEMM vs OpenBLAS cblas_sgemm", GemmBench.Run),
+    ["conv"] = ("conv [--threads T] [--batch B] [--samples S]   ResNet / MobileNet convolution layers", ConvBench.Run),
 };
 
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))

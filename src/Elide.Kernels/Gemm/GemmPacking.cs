@@ -28,7 +28,7 @@ internal static unsafe class GemmPacking
             {
                 // Rows are contiguous in the source: transpose 8×8 blocks in registers.
                 int p = 0;
-                for (; p + 8 <= depth; p += 8) Transpose8x8(a + i0 * rowStride + p, rowStride, panel + p * MR);
+                for (; p + 8 <= depth; p += 8) Transpose8x8(a + i0 * rowStride + p, rowStride, panel + p * MR, MR);
                 for (; p < depth; p++)
                     for (int r = 0; r < MR; r++) panel[p * MR + r] = a[(i0 + r) * rowStride + p];
                 continue;
@@ -94,6 +94,16 @@ internal static unsafe class GemmPacking
                 continue;
             }
             // Transposed B: each column of op(B) is contiguous in the source.
+            if (rowStride == 1 && nr == NR && Avx.IsSupported)
+            {
+                int p = 0;
+                for (; p + 8 <= depth; p += 8)
+                    for (int c0 = 0; c0 < NR; c0 += 8)
+                        Transpose8x8(b + (j0 + c0) * colStride + p, colStride, panel + p * NR + c0, NR);
+                for (; p < depth; p++)
+                    for (int c = 0; c < NR; c++) panel[p * NR + c] = b[(j0 + c) * colStride + p];
+                continue;
+            }
             for (int c = 0; c < nr; c++)
             {
                 float* src = b + (j0 + c) * colStride;
@@ -106,12 +116,12 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>
-    /// Writes the transpose of the 8×8 block at src (row stride <paramref name="stride"/>) to 64 contiguous floats:
-    /// dst[p·8 + r] = src[r·stride + p]. The usual unpack / shuffle / lane-permute network (Intel optimization
+    /// Writes the transpose of the 8×8 block at src (row stride <paramref name="stride"/>) to dst with row stride
+    /// <paramref name="dstStride"/>: dst[p·dstStride + r] = src[r·stride + p]. The usual unpack / shuffle / lane-permute network (Intel optimization
     /// manual, "8x8 matrix transpose").
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8x8(float* src, nint stride, float* dst)
+    private static void Transpose8x8(float* src, nint stride, float* dst, nint dstStride)
     {
         Vector256<float> r0 = Avx.LoadVector256(src), r1 = Avx.LoadVector256(src + stride);
         Vector256<float> r2 = Avx.LoadVector256(src + 2 * stride), r3 = Avx.LoadVector256(src + 3 * stride);
@@ -129,13 +139,13 @@ internal static unsafe class GemmPacking
         Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
         // Join the lanes: columns 0–3 from the low lanes, 4–7 from the high lanes.
         Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
-        Avx.Store(dst + 8, Avx.Permute2x128(u1, u5, 0x20));
-        Avx.Store(dst + 16, Avx.Permute2x128(u2, u6, 0x20));
-        Avx.Store(dst + 24, Avx.Permute2x128(u3, u7, 0x20));
-        Avx.Store(dst + 32, Avx.Permute2x128(u0, u4, 0x31));
-        Avx.Store(dst + 40, Avx.Permute2x128(u1, u5, 0x31));
-        Avx.Store(dst + 48, Avx.Permute2x128(u2, u6, 0x31));
-        Avx.Store(dst + 56, Avx.Permute2x128(u3, u7, 0x31));
+        Avx.Store(dst + 1 * dstStride, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(dst + 2 * dstStride, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(dst + 3 * dstStride, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(dst + 4 * dstStride, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(dst + 5 * dstStride, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(dst + 6 * dstStride, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(dst + 7 * dstStride, Avx.Permute2x128(u3, u7, 0x31));
     }
 
     /// <summary>Copies NR contiguous floats.</summary>
