@@ -27,7 +27,10 @@ public static unsafe class GemmBench
 
         var pool = threads > 1 ? new WorkerPool(threads) : null;
         Console.WriteLine($"SGEMM C = op(A)·op(B), row-major, op = {trans}, {threads} thread(s), {KernelInfo.InstructionSet}, median of {samples}");
-        if (haveBlas) Console.WriteLine($"OpenBLAS core: {OpenBlas.CoreName} (OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "unset"})");
+        string? coreType = Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE");
+        if (haveBlas) Console.WriteLine($"OpenBLAS core: {OpenBlas.CoreName} (OPENBLAS_CORETYPE={coreType ?? "unset"})");
+        if (haveBlas && coreType != null)
+            Console.WriteLine("note: OPENBLAS_CORETYPE pins OpenBLAS's kernel family; to compare against its own choice run with `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE`.");
         Console.WriteLine($"micro-kernel alone ({GemmTiling.MR}x{GemmTiling.NR}, kc {GemmTiling.KC}, operands in L1): {MicroKernelRate(samples):F1} GFLOP/s");
         Console.WriteLine("GFLOP/s: median of samples (best sample); ratio = median over adjacent Elide/OpenBLAS sample pairs");
         Console.WriteLine($"{"size",6} {"Elide",16} {"OpenBLAS",16} {"ratio",7}");
