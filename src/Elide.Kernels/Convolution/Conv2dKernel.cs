@@ -24,8 +24,8 @@ public sealed unsafe class Conv2dKernel
     private readonly Activation activation;
     private readonly ConvolutionMethod method;
     private readonly PackedMatrix[] groupWeights = [];
-    private readonly float[]? depthwiseWeights;
-    private readonly float[]? biasStorage;
+    private readonly float[]? depthwiseWeights; // pinned; keeps depthwisePointer valid
+    private readonly float[]? biasStorage;      // pinned; keeps biasPointer valid
     private readonly float* depthwisePointer;
     private readonly float* biasPointer;
     private readonly PhaseImage? layout;

@@ -75,6 +75,31 @@ internal readonly unsafe struct ConvOutput
         }
     }
 
+    /// <summary>
+    /// Starts fetching the output and residual lines that <see cref="StoreFlat"/> will touch for flat positions
+    /// [j0, j0 + count) of channels [oc0, oc0 + rows). Called before a tile is computed so that, at batch sizes
+    /// whose tensors live in L3, the store finds its lines in L1 instead of waiting for them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Prefetch(int oc0, int rows, int j0, int count)
+    {
+        if (!Sse.IsSupported) return;
+        int first = j0 / Wq * OutWidth + Math.Min(j0 % Wq, OutWidth);
+        int lastFlat = j0 + count - 1;
+        int last = lastFlat / Wq * OutWidth + Math.Min(lastFlat % Wq, OutWidth - 1);
+        for (int r = 0; r < rows; r++)
+        {
+            long plane = (long)(oc0 + r) * OutPlane;
+            for (long at = plane + first; at <= plane + last; at += 16)
+            {
+                Sse.Prefetch0(Output + at);
+                if (Residual != null) Sse.Prefetch0(Residual + at);
+            }
+            Sse.Prefetch0(Output + plane + last);
+            if (Residual != null) Sse.Prefetch0(Residual + plane + last);
+        }
+    }
+
     /// <summary>Widest run <see cref="StoreFlatCompacting"/> handles: four zmm vectors.</summary>
     private const int MaxCompactLanes = 64;
 

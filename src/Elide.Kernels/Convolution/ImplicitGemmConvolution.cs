@@ -28,6 +28,8 @@ internal static unsafe class ImplicitGemmConvolution
             int j0 = tile * NR;
             float* weights = groupWeights[group].Data;
             float* groupImage = image + layout.ChannelBase(group * groupChannels) + j0;
+            int count = Math.Min(NR, layout.FlatLength - j0);
+            output.Prefetch(group * groupOut, groupOut, j0, count);
             for (int pc = 0; pc < depth; pc += KC)
             {
                 int kc = Math.Min(KC, depth - pc);
@@ -37,7 +39,6 @@ internal static unsafe class ImplicitGemmConvolution
                     GemmMicroKernel.Full(kc, weights + (long)rt * MR * depth + (long)pc * MR, b,
                         accumulators + rt * MR * NR, NR, 1f, beta);
             }
-            int count = Math.Min(NR, layout.FlatLength - j0);
             output.StoreFlat(accumulators, NR, group * groupOut, groupOut, j0, count);
         }
     }
