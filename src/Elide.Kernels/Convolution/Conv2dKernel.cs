@@ -214,7 +214,9 @@ public sealed unsafe class Conv2dKernel
             task.Mode = ConvTaskMode.Units;
             task.Image = n;
             task.Slot = slot;
-            task.Parts = Math.Min(pool.Threads, units);
+            // Several chunks per thread: units are independent (no packing to repeat), and a thread that starts
+            // late or is preempted leaves its chunks to the others instead of holding up the whole layer.
+            task.Parts = Math.Min(pool.Threads * 4, units);
             pool.Run(task.Parts, task);
         }
         else
