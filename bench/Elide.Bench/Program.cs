@@ -1,1 +1,26 @@
-Console.WriteLine("elide bench harness");
+using Elide.Bench;
+
+// Subcommand dispatch: `dotnet run -c Release --project bench/Elide.Bench -- <command> [options]`.
+var commands = new Dictionary<string, (string Help, Func<BenchArgs, int> Run)>(StringComparer.OrdinalIgnoreCase)
+{
+    ["gemm"] = ("gemm [--threads T] [--sizes 256,512,1024,2048] [--trans NN|NT|TN|TT] [--samples S]   Elide SGEMM vs OpenBLAS cblas_sgemm", GemmBench.Run),
+    ["conv"] = ("conv [--threads T] [--batch B] [--samples S]   ResNet / MobileNet convolution layers", ConvBench.Run),
+};
+
+if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
+{
+    Console.Error.WriteLine(args.Length == 0 ? "missing subcommand" : $"unknown subcommand '{args[0]}'");
+    Console.Error.WriteLine("usage: Elide.Bench <command> [options]");
+    foreach (var (_, (help, _)) in commands) Console.Error.WriteLine("  " + help);
+    return 2;
+}
+
+try
+{
+    return command.Run(new BenchArgs(args[1..]));
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"{args[0]}: {e.Message}");
+    return 2;
+}

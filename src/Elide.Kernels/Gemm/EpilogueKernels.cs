@@ -1,0 +1,141 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Elide.Kernels;
+
+/// <summary>
+/// The fused output stage shared by GEMM and convolution: dst[i] = act(src[i] + bias + residual[i]).
+/// </summary>
+/// <remarks>
+/// The scalar path is the definition (it calls <see cref="Activation.Apply"/>). The vector paths use the
+/// x86 "native" min/max, whose NaN result is the second operand, with x always second so NaN propagates as in the
+/// definition. Tanh has no vector form in the BCL and stays scalar; Sigmoid uses <c>Vector512.Exp</c>.
+/// Processing is strictly element by element, so dst may equal src or residual.
+/// </remarks>
+internal static unsafe class EpilogueKernels
+{
+    /// <summary>dst[i] = act(src[i] + bias + (residual == null ? 0 : residual[i])) for i in [0, length).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Apply(float* dst, float* src, int length, float bias, float* residual, in Activation activation)
+    {
+        int i = 0;
+        if (activation.Kind != ActivationKind.Tanh)
+        {
+            if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
+            {
+                var ops = new VectorActivation512(activation);
+                var biasV = Vector512.Create(bias);
+                for (; i + 16 <= length; i += 16)
+                {
+                    var x = Vector512.Load(src + i) + biasV;
+                    if (residual != null) x += Vector512.Load(residual + i);
+                    ops.Apply(x).Store(dst + i);
+                }
+                if (i < length)
+                {
+                    var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(length - i)).AsSingle();
+                    var x = Avx512F.MaskLoad(src + i, mask, Vector512<float>.Zero) + biasV;
+                    if (residual != null) x += Avx512F.MaskLoad(residual + i, mask, Vector512<float>.Zero);
+                    Avx512F.MaskStore(dst + i, mask, ops.Apply(x));
+                }
+                return;
+            }
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var ops = new VectorActivation256(activation);
+                var biasV = Vector256.Create(bias);
+                for (; i + 8 <= length; i += 8)
+                {
+                    var x = Vector256.Load(src + i) + biasV;
+                    if (residual != null) x += Vector256.Load(residual + i);
+                    ops.Apply(x).Store(dst + i);
+                }
+            }
+        }
+        for (; i < length; i++)
+        {
+            float x = src[i] + bias;
+            if (residual != null) x += residual[i];
+            dst[i] = activation.Apply(x);
+        }
+    }
+
+    /// <summary>Vector512 forms of the activations; the parameters are broadcast once per call.</summary>
+    internal readonly struct VectorActivation512(Activation activation)
+    {
+        private readonly ActivationKind kind = activation.Kind;
+        private readonly Vector512<float> alpha = Vector512.Create(activation.Alpha);
+        private readonly Vector512<float> beta = Vector512.Create(activation.Beta);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Apply(Vector512<float> x)
+        {
+            switch (kind)
+            {
+                case ActivationKind.None:
+                    return x;
+                case ActivationKind.Relu:
+                    return Vector512.MaxNative(Vector512<float>.Zero, x);
+                case ActivationKind.LeakyRelu:
+                    return Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(x, Vector512<float>.Zero), x, x * alpha);
+                case ActivationKind.Clip:
+                    return Vector512.MinNative(beta, Vector512.MaxNative(alpha, x));
+                case ActivationKind.Sigmoid:
+                    return Vector512<float>.One / (Vector512<float>.One + Vector512.Exp(-x));
+                case ActivationKind.HardSwish:
+                    {
+                        var gate = Vector512.FusedMultiplyAdd(x, Vector512.Create(1f / 6f), Vector512.Create(0.5f));
+                        gate = Vector512.MinNative(Vector512<float>.One, Vector512.MaxNative(Vector512<float>.Zero, gate));
+                        return x * gate;
+                    }
+                case ActivationKind.HardSigmoid:
+                    {
+                        var y = Vector512.FusedMultiplyAdd(x, alpha, beta);
+                        return Vector512.MinNative(Vector512<float>.One, Vector512.MaxNative(Vector512<float>.Zero, y));
+                    }
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(kind), kind, "activation has no vector form");
+            }
+        }
+    }
+
+    /// <summary>Vector256 forms of the activations, identical in meaning to <see cref="VectorActivation512"/>.</summary>
+    private readonly struct VectorActivation256(Activation activation)
+    {
+        private readonly ActivationKind kind = activation.Kind;
+        private readonly Vector256<float> alpha = Vector256.Create(activation.Alpha);
+        private readonly Vector256<float> beta = Vector256.Create(activation.Beta);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<float> Apply(Vector256<float> x)
+        {
+            switch (kind)
+            {
+                case ActivationKind.None:
+                    return x;
+                case ActivationKind.Relu:
+                    return Vector256.MaxNative(Vector256<float>.Zero, x);
+                case ActivationKind.LeakyRelu:
+                    return Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero), x, x * alpha);
+                case ActivationKind.Clip:
+                    return Vector256.MinNative(beta, Vector256.MaxNative(alpha, x));
+                case ActivationKind.Sigmoid:
+                    return Vector256<float>.One / (Vector256<float>.One + Vector256.Exp(-x));
+                case ActivationKind.HardSwish:
+                    {
+                        var gate = Vector256.FusedMultiplyAdd(x, Vector256.Create(1f / 6f), Vector256.Create(0.5f));
+                        gate = Vector256.MinNative(Vector256<float>.One, Vector256.MaxNative(Vector256<float>.Zero, gate));
+                        return x * gate;
+                    }
+                case ActivationKind.HardSigmoid:
+                    {
+                        var y = Vector256.FusedMultiplyAdd(x, alpha, beta);
+                        return Vector256.MinNative(Vector256<float>.One, Vector256.MaxNative(Vector256<float>.Zero, y));
+                    }
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(kind), kind, "activation has no vector form");
+            }
+        }
+    }
+}
