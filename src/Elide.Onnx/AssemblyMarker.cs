@@ -1,1 +1,0 @@
-namespace Elide.Onnx; internal static class AssemblyMarker { }
