@@ -16,6 +16,8 @@ public static class Program
         {
             BenchCommand.Create(),
             InfoCommand.Create(),
+            ExportCommand.Create(),
+            InferCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

@@ -105,7 +105,8 @@ public static class CifarResNet
         float bound = 1f / MathF.Sqrt(inC);
         var fcW = Tensor.Random(new Shape(options.Classes, inC), rng.Next(), -bound, bound);
         var fcB = Tensor.Random(new Shape(options.Classes), rng.Next(), -bound, bound);
-        var logits = g.Apply("fc", new GemmOp { TransB = true }, flat, g.AddConstant("fc.weight", fcW), g.AddConstant("fc.bias", fcB));
+        var logits = g.AddNode(new GemmOp { TransB = true }, [flat, g.AddConstant("fc.weight", fcW), g.AddConstant("fc.bias", fcB)],
+            1, "fc", ["logits"]).Outputs[0];
         g.MarkOutput(logits);
         g.Metadata[BlockMapKey] = JsonSerializer.Serialize(blocks);
         g.Metadata["elide.architecture"] = $"cifar-resnet{options.Depth}";

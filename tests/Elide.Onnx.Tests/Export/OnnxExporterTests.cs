@@ -1,0 +1,76 @@
+using Elide.Graph;
+using Elide.Models;
+using Elide.Onnx.Export;
+using Elide.Runtime;
+using Elide.Tensors;
+
+namespace Elide.Onnx.Tests.Export;
+
+public class OnnxExporterTests
+{
+    private static ComputeGraph SmallResNet() =>
+        CifarResNet.Build(new CifarResNetOptions(Depth: 8, Width: 4, InChannels: 1, ImageSize: 10, Seed: 5, RandomizeBatchNorm: true));
+
+    private static string TempFile(string name) => Path.Combine(Directory.CreateTempSubdirectory("elide-export").FullName, name);
+
+    [Fact]
+    public void ExportedModelLoadsWithMetadataAndSymbolicBatch()
+    {
+        var g = SmallResNet();
+        string path = TempFile("m.onnx");
+        OnnxExporter.Save(g, path);
+        var model = OnnxModelFile.Load(path);
+        Assert.Equal(OnnxExporter.Opset, model.OpsetImport.Single(o => o.Domain == "").Version);
+        Assert.Equal("batch", model.Graph.Input[0].Type.TensorType.Shape.Dim[0].DimParam);
+        Assert.Equal(g.Metadata[CifarResNet.BlockMapKey], model.MetadataProps.Single(p => p.Key == CifarResNet.BlockMapKey).Value);
+        Assert.Contains(model.Graph.Node, n => n.OpType == "BatchNormalization");
+    }
+
+    [Fact]
+    public void FusedGraphExportsAsStandardOps()
+    {
+        var session = new InferenceSession(SmallResNet());
+        var model = OnnxExporter.ToModel(session.Graph);
+        Assert.DoesNotContain(model.Graph.Node, n => n.OpType == "BatchNormalization");
+        Assert.Equal(session.Graph.Nodes.Count(n => n.Op is Ops.ConvOp { HasResidual: true }), model.Graph.Node.Count(n => n.OpType == "Add"));
+    }
+
+    [PythonOnnxFact]
+    public void OnnxCheckerAcceptsExport()
+    {
+        string path = TempFile("m.onnx");
+        OnnxExporter.Save(SmallResNet(), path);
+        var (exit, stdout, stderr) = ExternalTools.Run("/usr/bin/python3", "-c",
+            "import onnx,sys; m=onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); print('ok')", path);
+        Assert.True(exit == 0, $"onnx.checker rejected the export: {stderr}");
+        Assert.Contains("ok", stdout);
+    }
+
+    [OnnxRuntimeTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void OnnxRuntimeReproducesElideOutputs(bool exportOptimizedGraph)
+    {
+        var g = SmallResNet();
+        var session = new InferenceSession(g, new SessionOptions { Threads = 1 });
+        string path = TempFile("m.onnx");
+        OnnxExporter.Save(exportOptimizedGraph ? session.Graph : g, path);
+        var input = Tensor.Random(new Shape(3, 1, 10, 10), 9, 0f, 1f);
+        var expected = session.Run(input)[0];
+
+        string inPath = Path.ChangeExtension(path, ".in.f32"), outPath = Path.ChangeExtension(path, ".out.f32");
+        File.WriteAllBytes(inPath, System.Runtime.InteropServices.MemoryMarshal.AsBytes(input.Data.AsSpan()).ToArray());
+        var (exit, stdout, stderr) = ExternalTools.Run("node", Path.Combine(ExternalTools.RepoRoot, "tests", "Elide.Onnx.Tests", "Export", "ort_run.mjs"),
+            path, inPath, "3,1,10,10", outPath);
+        Assert.True(exit == 0, $"ONNX Runtime failed: {stderr}");
+        Assert.Equal("[3,10]", stdout.Trim());
+        var actual = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(outPath)).ToArray();
+        double maxDiff = 0, maxRef = 1e-30;
+        for (int i = 0; i < actual.Length; i++)
+        {
+            maxDiff = Math.Max(maxDiff, Math.Abs(actual[i] - expected.Data[i]));
+            maxRef = Math.Max(maxRef, Math.Abs(expected.Data[i]));
+        }
+        Assert.True(maxDiff / maxRef <= 1e-4, $"ONNX Runtime differs from Elide by {maxDiff / maxRef:g3} (relative)");
+    }
+}
