@@ -1,7 +1,6 @@
-// TEMPORARY local stand-ins (never committed) so the core compiles before the kernel branches merge.
+// TEMPORARY naive stand-ins for the GEMM and convolution APIs until the gemm branch merges; deleted then.
 using Elide.Kernels.Threading;
 namespace Elide.Kernels;
-public enum BinaryOperation { Add, Subtract, Multiply, Divide, Maximum, Minimum }
 public readonly record struct Conv2dGeometry(int Batch, int InChannels, int InHeight, int InWidth, int OutChannels,
     int KernelHeight, int KernelWidth, int StrideHeight = 1, int StrideWidth = 1, int PadTop = 0, int PadLeft = 0,
     int PadBottom = 0, int PadRight = 0, int DilationHeight = 1, int DilationWidth = 1, int Groups = 1)
@@ -9,9 +8,6 @@ public readonly record struct Conv2dGeometry(int Batch, int InChannels, int InHe
     public int OutHeight => (InHeight + PadTop + PadBottom - DilationHeight * (KernelHeight - 1) - 1) / StrideHeight + 1;
     public int OutWidth => (InWidth + PadLeft + PadRight - DilationWidth * (KernelWidth - 1) - 1) / StrideWidth + 1;
 }
-public readonly record struct Pool2dGeometry(int Batch, int Channels, int InHeight, int InWidth, int KernelHeight, int KernelWidth,
-   int StrideHeight = 1, int StrideWidth = 1, int PadTop = 0, int PadLeft = 0, int PadBottom = 0, int PadRight = 0,
-   int DilationHeight = 1, int DilationWidth = 1, bool CeilMode = false);
 public sealed unsafe class Conv2dKernel
 {
     private readonly Conv2dGeometry g; private readonly float[] w, b; private readonly Activation act;
@@ -36,17 +32,5 @@ public sealed unsafe class Conv2dKernel
         }
     }
 }
-public static class NormalizationKernels { public static void ChannelAffine(int batch, int channels, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> m, ReadOnlySpan<float> a, Span<float> y, in Activation activation = default)
- { for (int n = 0; n < batch; n++) for (int c = 0; c < channels; c++) for (int i = 0; i < spatial; i++) { int o = (n * channels + c) * spatial + i; y[o] = activation.Apply(x[o] * m[c] + a[c]); } } }
-public static class ActivationKernels { public static void Apply(in Activation a, ReadOnlySpan<float> x, Span<float> y) { for (int i = 0; i < x.Length; i++) y[i] = a.Apply(x[i]); } }
-public static class BinaryKernels { public static void Apply(BinaryOperation op, ReadOnlySpan<float> a, ReadOnlySpan<int> aShape, ReadOnlySpan<float> b, ReadOnlySpan<int> bShape, Span<float> y, in Activation activation = default)
-{ if (a.Length == y.Length && b.Length == y.Length) { for (int i = 0; i < y.Length; i++) y[i] = activation.Apply(op switch { BinaryOperation.Add => a[i] + b[i], BinaryOperation.Multiply => a[i] * b[i], _ => throw new InvalidOperationException() }); return; } throw new InvalidOperationException("standin"); } }
-public static class PoolingKernels {
-  public static void MaxPool2d(in Pool2dGeometry g, ReadOnlySpan<float> x, Span<float> y) => throw new InvalidOperationException("standin");
-  public static void AveragePool2d(in Pool2dGeometry g, bool c, ReadOnlySpan<float> x, Span<float> y) => throw new InvalidOperationException("standin");
-  public static void GlobalAveragePool(int planes, int spatial, ReadOnlySpan<float> x, Span<float> y) { for (int p = 0; p < planes; p++) { float s = 0; for (int i = 0; i < spatial; i++) s += x[p * spatial + i]; y[p] = s / spatial; } }
-  public static void GlobalMaxPool(int planes, int spatial, ReadOnlySpan<float> x, Span<float> y) => throw new InvalidOperationException("standin"); }
-public static class SoftmaxKernels { public static void Softmax(int o, int a, int i, ReadOnlySpan<float> x, Span<float> y) => throw new InvalidOperationException("standin"); public static void LogSoftmax(int o, int a, int i, ReadOnlySpan<float> x, Span<float> y) => throw new InvalidOperationException("standin"); }
-public static class LayoutKernels { public static void Transpose(ReadOnlySpan<float> x, ReadOnlySpan<int> shape, ReadOnlySpan<int> perm, Span<float> y) => throw new InvalidOperationException("standin"); }
 public static class Gemm { public static unsafe void Sgemm(bool ta, bool tb, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, WorkerPool? pool = null)
  { for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) { float s = 0; for (int p = 0; p < k; p++) s += (ta ? a[p * lda + i] : a[i * lda + p]) * (tb ? b[j * ldb + p] : b[p * ldb + j]); c[i * ldc + j] = alpha * s + (beta == 0 ? 0 : beta * c[i * ldc + j]); } } }

@@ -73,12 +73,8 @@ public sealed class ComputeGraph
     /// <summary>Adds a single-output node with a chosen node name and returns its output.</summary>
     public Value Apply(string name, Op op, params Value?[] inputValues) => AddNode(op, inputValues, 1, name).Outputs[0];
 
-    /// <summary>Removes a node (rewrites only). Its outputs must no longer be used.</summary>
-    internal void RemoveNode(Node node)
-    {
-        nodes.Remove(node);
-        foreach (var o in node.Outputs) values.Remove(o.Name);
-    }
+    /// <summary>Removes a node (rewrites only). Values it produced that nothing uses any more go with <see cref="RemoveUnused"/>.</summary>
+    internal void RemoveNode(Node node) => nodes.Remove(node);
 
     /// <summary>Removes constants and nodes no graph output depends on.</summary>
     public void RemoveUnused()

@@ -1,3 +1,4 @@
+using Elide.Adaptive;
 using Elide.Graph;
 using Elide.Kernels.Threading;
 using Elide.Tensors;
@@ -26,8 +27,51 @@ public sealed unsafe class ExecutionPlan
     private readonly long[] inputLengths, outputLengths;
     private readonly float[] workspace;
     private readonly object gate = new();
+    private readonly int[] stepBlock;
+    private readonly bool[] blockSkippable;
+    private readonly (int In, int Out)[] blockRoots;
+    private readonly int[] slotRoot;
+    private readonly nint[] rootAddress, plannedRootAddress;
+    private SkipMask? currentMask;
 
-    internal ExecutionPlan(ComputeGraph graph, IReadOnlyList<Shape> inputShapes, WorkerPool pool)
+    /// <summary>A residual block mapped onto this plan's steps.</summary>
+    private sealed record PlannedBlock(int Index, Value Input, Value Output, int[] StepIndices);
+
+    /// <summary>
+    /// Maps detected blocks onto the optimized graph by value names: the block's steps are the nodes between its
+    /// input and output. A block whose values did not survive optimization, or whose inner values are read
+    /// outside it, cannot be skipped and gets no steps.
+    /// </summary>
+    private static List<PlannedBlock> PlanBlocks(ComputeGraph graph, IReadOnlyList<ResidualBlock> blocks, Dictionary<Node, int> position)
+    {
+        var result = new List<PlannedBlock>();
+        foreach (var b in blocks)
+        {
+            if (!b.Skippable || !graph.Values.TryGetValue(b.Input, out var input) || !graph.Values.TryGetValue(b.Output, out var output))
+                continue;
+            var nodes = new HashSet<Node>();
+            var stack = new Stack<Value>();
+            stack.Push(output);
+            bool ok = true;
+            while (stack.Count > 0 && ok)
+            {
+                var v = stack.Pop();
+                if (v == input || v.IsConstant) continue;
+                if (v.Producer is not { } p || graph.Inputs.Contains(v)) { ok = false; break; }
+                if (!nodes.Add(p)) continue;
+                foreach (var i in p.Inputs) if (i is not null) stack.Push(i);
+            }
+            // Values made inside the block may only be read inside it.
+            if (ok)
+                foreach (var n in graph.Nodes.Where(n => !nodes.Contains(n)))
+                    if (n.Inputs.Any(v => v is not null && v != output && v.Producer is { } p && nodes.Contains(p))) { ok = false; break; }
+            if (ok && graph.Outputs.Any(v => v != output && v.Producer is { } p && nodes.Contains(p))) ok = false;
+            result.Add(new PlannedBlock(b.Index, input, output, ok ? nodes.Select(n => position[n]).Order().ToArray() : []));
+        }
+        return result;
+    }
+
+    internal ExecutionPlan(ComputeGraph graph, IReadOnlyList<Shape> inputShapes, WorkerPool pool, IReadOnlyList<ResidualBlock>? blocks = null)
     {
         if (inputShapes.Count != graph.Inputs.Count)
             throw new GraphException($"the model has {graph.Inputs.Count} inputs but {inputShapes.Count} shapes were given");
@@ -58,6 +102,18 @@ public sealed unsafe class ExecutionPlan
             foreach (var v in order[s].Outputs) Touch(v, s);
         }
         foreach (var v in graph.Outputs) if (!v.IsConstant) Touch(v, int.MaxValue);
+
+        // Skippable residual blocks: a skipped block's output is its input's memory, so the input's buffer must
+        // stay live as long as the output is read. Later blocks first, so chains of skips extend transitively.
+        var position = order.Select((n, i) => (n, i)).ToDictionary(t => t.n, t => t.i);
+        var skippable = PlanBlocks(graph, blocks ?? [], position);
+        foreach (var blk in skippable.Where(b => b.StepIndices.Length > 0).Reverse())
+        {
+            var rIn = RootOf(blk.Input);
+            var rOut = RootOf(blk.Output);
+            first[rIn] = Math.Min(first[rIn], first[rOut]);
+            last[rIn] = Math.Max(last[rIn], last[rOut]);
+        }
 
         var roots = first.Keys.ToList();
         var requests = roots.Select(r => new BufferRequest(shapes[r].ElementCount, first[r], last[r])).ToList();
@@ -102,6 +158,25 @@ public sealed unsafe class ExecutionPlan
         for (int i = 0; i < slotOffsets.Count; i++) frame.Slots[i] = (nint)(basePtr + slotOffsets[i]);
         frame.Workspace = (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref workspace[0]);
 
+        // Per-step block membership and per-slot buffer roots, for rebinding when a mask skips blocks.
+        stepBlock = Enumerable.Repeat(-1, order.Count).ToArray();
+        BlockCount = blocks?.Count ?? 0;
+        blockSkippable = new bool[BlockCount];
+        var rootIds = roots.Select((r, i) => (r, i)).ToDictionary(t => t.r, t => t.i);
+        blockRoots = new (int In, int Out)[BlockCount];
+        foreach (var blk in skippable)
+        {
+            if (blk.StepIndices.Length == 0) continue;
+            blockSkippable[blk.Index] = true;
+            foreach (int s in blk.StepIndices) stepBlock[s] = blk.Index;
+            blockRoots[blk.Index] = (rootIds[RootOf(blk.Input)], rootIds[RootOf(blk.Output)]);
+        }
+        slotRoot = new int[slotOffsets.Count];
+        foreach (var (v, slot) in slots) slotRoot[slot] = rootIds[RootOf(v)];
+        rootAddress = roots.Select(r => (nint)(basePtr + offsetOf[r])).ToArray();
+        plannedRootAddress = (nint[])rootAddress.Clone();
+        currentMask = null;
+
         inputSlots = graph.Inputs.Select(v => slots[v]).ToArray();
         inputLengths = graph.Inputs.Select(v => shapes[v].ElementCount).ToArray();
         outputSlots = graph.Outputs.Select(v => slots[v]).ToArray();
@@ -132,8 +207,13 @@ public sealed unsafe class ExecutionPlan
 
     /// <summary>Runs the plan: copies inputs in, executes every step, copies outputs out.</summary>
     /// <exception cref="ArgumentException">A buffer's length does not match its tensor's element count.</exception>
-    public void Run(IReadOnlyList<ReadOnlyMemory<float>> inputs, IReadOnlyList<Memory<float>> outputs)
+    public void Run(IReadOnlyList<ReadOnlyMemory<float>> inputs, IReadOnlyList<Memory<float>> outputs) => Run(inputs, outputs, null);
+
+    /// <summary>Runs with the residual blocks that <paramref name="mask"/> marks '0' skipped (null: run all).</summary>
+    /// <exception cref="ArgumentException">The mask length differs from the block count, or it skips a block that cannot be skipped.</exception>
+    public void Run(IReadOnlyList<ReadOnlyMemory<float>> inputs, IReadOnlyList<Memory<float>> outputs, SkipMask? mask)
     {
+        ValidateMask(mask);
         if (inputs.Count != inputSlots.Length) throw new ArgumentException($"expected {inputSlots.Length} inputs, got {inputs.Count}", nameof(inputs));
         if (outputs.Count != outputSlots.Length) throw new ArgumentException($"expected {outputSlots.Length} outputs, got {outputs.Count}", nameof(outputs));
         for (int i = 0; i < inputs.Count; i++)
@@ -144,26 +224,80 @@ public sealed unsafe class ExecutionPlan
                 throw new ArgumentException($"output {i} has {outputs[i].Length} elements but shape {OutputShapes[i]} needs {outputLengths[i]}", nameof(outputs));
         lock (gate)
         {
+            ApplyMask(mask);
             for (int i = 0; i < inputs.Count; i++)
                 inputs[i].Span.CopyTo(new Span<float>(frame[inputSlots[i]], (int)inputLengths[i]));
-            foreach (var step in steps) step.Execute(frame);
+            ExecuteSteps(mask);
             for (int i = 0; i < outputs.Count; i++)
                 new ReadOnlySpan<float>(frame[outputSlots[i]], (int)outputLengths[i]).CopyTo(outputs[i].Span);
         }
     }
 
     /// <summary>Single-input, single-output convenience overload (no allocation).</summary>
-    public void Run(ReadOnlySpan<float> input, Span<float> output)
+    public void Run(ReadOnlySpan<float> input, Span<float> output) => Run(input, output, null);
+
+    /// <summary>Single-input, single-output run with blocks skipped per <paramref name="mask"/> (null: run all).</summary>
+    public void Run(ReadOnlySpan<float> input, Span<float> output, SkipMask? mask)
     {
+        ValidateMask(mask);
         if (inputSlots.Length != 1 || outputSlots.Length != 1)
             throw new InvalidOperationException($"the model has {inputSlots.Length} inputs and {outputSlots.Length} outputs; use the list overload");
         if (input.Length != inputLengths[0]) throw new ArgumentException($"input has {input.Length} elements but shape {InputShapes[0]} needs {inputLengths[0]}", nameof(input));
         if (output.Length != outputLengths[0]) throw new ArgumentException($"output has {output.Length} elements but shape {OutputShapes[0]} needs {outputLengths[0]}", nameof(output));
         lock (gate)
         {
+            ApplyMask(mask);
             input.CopyTo(new Span<float>(frame[inputSlots[0]], input.Length));
-            foreach (var step in steps) step.Execute(frame);
+            ExecuteSteps(mask);
             new ReadOnlySpan<float>(frame[outputSlots[0]], output.Length).CopyTo(output);
+        }
+    }
+
+    /// <summary>Number of residual blocks (mask length).</summary>
+    public int BlockCount { get; }
+
+    /// <summary>True when block <paramref name="block"/> can be skipped in this plan.</summary>
+    public bool CanSkip(int block) => blockSkippable[block];
+
+    /// <summary>Indices of the steps belonging to skippable block <paramref name="block"/> (empty if it cannot be skipped).</summary>
+    public IReadOnlyList<int> StepsOfBlock(int block) =>
+        Enumerable.Range(0, stepBlock.Length).Where(s => stepBlock[s] == block).ToArray();
+
+    private void ValidateMask(SkipMask? mask)
+    {
+        if (mask is null) return;
+        if (mask.Count != BlockCount)
+            throw new ArgumentException($"skip configuration '{mask}' has {mask.Count} flags but the model has {BlockCount} residual blocks", nameof(mask));
+        for (int b = 0; b < BlockCount; b++)
+            if (!mask.Runs(b) && !blockSkippable[b])
+                throw new ArgumentException($"skip configuration '{mask}' skips block {b}, which cannot be skipped (it changes shape: a downsampling block)", nameof(mask));
+    }
+
+    /// <summary>Rebinds slots so each skipped block's output is its input's memory. Only does work when the mask changes.</summary>
+    private void ApplyMask(SkipMask? mask)
+    {
+        bool anySkip = mask is not null && mask.RunCount < mask.Count;
+        if (ReferenceEquals(mask, currentMask) || (!anySkip && currentMask is null) || (mask is not null && mask.Equals(currentMask))) return;
+        Array.Copy(plannedRootAddress, rootAddress, rootAddress.Length);
+        if (anySkip)
+            for (int b = 0; b < BlockCount; b++)
+                if (!mask!.Runs(b)) rootAddress[blockRoots[b].Out] = rootAddress[blockRoots[b].In];
+        for (int s = 0; s < slotRoot.Length; s++) frame.Slots[s] = rootAddress[slotRoot[s]];
+        currentMask = anySkip ? mask : null;
+    }
+
+    private void ExecuteSteps(SkipMask? mask)
+    {
+        if (mask is null || currentMask is null)
+        {
+            foreach (var step in steps) step.Execute(frame);
+            return;
+        }
+        for (int s = 0; s < steps.Length; s++)
+        {
+            int b = stepBlock[s];
+            if (b >= 0 && !mask.Runs(b)) continue;
+            steps[s].Execute(frame);
         }
     }
 }

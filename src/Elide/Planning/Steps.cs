@@ -50,9 +50,9 @@ internal sealed unsafe class BatchNormStep : IExecutionStep
 
     public void Execute(ExecutionFrame f)
     {
-        int n = batch * channels * spatial;
-        NormalizationKernels.ChannelAffine(batch, channels, spatial, new ReadOnlySpan<float>(f[input], n),
-            multiplier, addend, new Span<float>(f[output], n));
+        fixed (float* m = multiplier)
+        fixed (float* a = addend)
+            NormalizationKernels.ChannelAffine(batch, channels, spatial, f[input], m, a, f[output], Activation.None, f.Pool);
     }
 }
 
@@ -62,8 +62,7 @@ internal sealed unsafe class ActivationStep(Activation activation, Node node, St
     private readonly int input = b.SlotOf(node.Input(0)), output = b.SlotOf(node.Outputs[0]);
     private readonly int length = (int)b.ShapeOf(node.Outputs[0]).ElementCount;
 
-    public void Execute(ExecutionFrame f) =>
-        ActivationKernels.Apply(activation, new ReadOnlySpan<float>(f[input], length), new Span<float>(f[output], length));
+    public void Execute(ExecutionFrame f) => ActivationKernels.Apply(activation, f[input], f[output], length, f.Pool);
 }
 
 /// <summary>Broadcasting binary arithmetic with an optional fused activation; constant operands are read from their tensors.</summary>
@@ -73,7 +72,6 @@ internal sealed unsafe class BinaryStep : IExecutionStep
     private readonly int a, b, output;
     private readonly float[]? constA, constB;
     private readonly int[] shapeA, shapeB, shapeY;
-    private readonly int lengthA, lengthB, lengthY;
 
     public BinaryStep(BinaryOp op, Node node, StepBuilder builder)
     {
@@ -88,16 +86,13 @@ internal sealed unsafe class BinaryStep : IExecutionStep
         shapeA = builder.ShapeOf(va).ToArray();
         shapeB = builder.ShapeOf(vb).ToArray();
         shapeY = builder.ShapeOf(node.Outputs[0]).ToArray();
-        lengthA = (int)builder.ShapeOf(va).ElementCount;
-        lengthB = (int)builder.ShapeOf(vb).ElementCount;
-        lengthY = (int)builder.ShapeOf(node.Outputs[0]).ElementCount;
     }
 
     public void Execute(ExecutionFrame f)
     {
-        ReadOnlySpan<float> x = constA ?? new ReadOnlySpan<float>(f[a], lengthA);
-        ReadOnlySpan<float> y = constB ?? new ReadOnlySpan<float>(f[b], lengthB);
-        BinaryKernels.Apply(op.Operation, x, shapeA, y, shapeB, new Span<float>(f[output], lengthY), op.Activation);
+        fixed (float* ca = constA)
+        fixed (float* cb = constB)
+            BinaryKernels.Apply(op.Operation, constA is null ? f[a] : ca, shapeA, constB is null ? f[b] : cb, shapeB, f[output], op.Activation, f.Pool);
     }
 }
 
@@ -106,14 +101,11 @@ internal sealed unsafe class PoolStep(PoolOp op, Node node, StepBuilder b) : IEx
 {
     private readonly Pool2dGeometry geometry = op.Geometry(b.ShapeOf(node.Input(0)));
     private readonly int input = b.SlotOf(node.Input(0)), output = b.SlotOf(node.Outputs[0]);
-    private readonly int inLength = (int)b.ShapeOf(node.Input(0)).ElementCount, outLength = (int)b.ShapeOf(node.Outputs[0]).ElementCount;
 
     public void Execute(ExecutionFrame f)
     {
-        var x = new ReadOnlySpan<float>(f[input], inLength);
-        var y = new Span<float>(f[output], outLength);
-        if (op.Kind == PoolKind.Max) PoolingKernels.MaxPool2d(geometry, x, y);
-        else PoolingKernels.AveragePool2d(geometry, op.CountIncludePad, x, y);
+        if (op.Kind == PoolKind.Max) PoolingKernels.MaxPool2d(geometry, f[input], f[output], f.Pool);
+        else PoolingKernels.AveragePool2d(geometry, op.CountIncludePad, f[input], f[output], f.Pool);
     }
 }
 
@@ -126,10 +118,8 @@ internal sealed unsafe class GlobalPoolStep(GlobalPoolOp op, Node node, StepBuil
 
     public void Execute(ExecutionFrame f)
     {
-        var x = new ReadOnlySpan<float>(f[input], planes * spatial);
-        var y = new Span<float>(f[output], planes);
-        if (op.Kind == PoolKind.Max) PoolingKernels.GlobalMaxPool(planes, spatial, x, y);
-        else PoolingKernels.GlobalAveragePool(planes, spatial, x, y);
+        if (op.Kind == PoolKind.Max) PoolingKernels.GlobalMaxPool(planes, spatial, f[input], f[output], f.Pool);
+        else PoolingKernels.GlobalAveragePool(planes, spatial, f[input], f[output], f.Pool);
     }
 }
 
@@ -239,10 +229,8 @@ internal sealed unsafe class TransposeStep(TransposeOp op, Node node, StepBuilde
     private readonly int input = b.SlotOf(node.Input(0)), output = b.SlotOf(node.Outputs[0]);
     private readonly int[] shape = b.ShapeOf(node.Input(0)).ToArray();
     private readonly int[] permutation = op.PermutationFor(b.ShapeOf(node.Input(0)).Rank);
-    private readonly int length = (int)b.ShapeOf(node.Input(0)).ElementCount;
 
-    public void Execute(ExecutionFrame f) =>
-        LayoutKernels.Transpose(new ReadOnlySpan<float>(f[input], length), shape, permutation, new Span<float>(f[output], length));
+    public void Execute(ExecutionFrame f) => LayoutKernels.Transpose(f[input], shape, permutation, f[output]);
 }
 
 /// <summary>Concatenation: each input copied into its slice of the output, one block copy per outer index.</summary>
@@ -332,10 +320,7 @@ internal sealed unsafe class SoftmaxStep : IExecutionStep
 
     public void Execute(ExecutionFrame f)
     {
-        int n = outer * axisSize * inner;
-        var x = new ReadOnlySpan<float>(f[input], n);
-        var y = new Span<float>(f[output], n);
-        if (op.Log) SoftmaxKernels.LogSoftmax(outer, axisSize, inner, x, y);
-        else SoftmaxKernels.Softmax(outer, axisSize, inner, x, y);
+        if (op.Log) SoftmaxKernels.LogSoftmax(outer, axisSize, inner, f[input], f[output], f.Pool);
+        else SoftmaxKernels.Softmax(outer, axisSize, inner, f[input], f[output], f.Pool);
     }
 }

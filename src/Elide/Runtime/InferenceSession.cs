@@ -1,3 +1,4 @@
+using Elide.Adaptive;
 using Elide.Graph;
 using Elide.Kernels.Threading;
 using Elide.Planning;
@@ -10,6 +11,12 @@ public sealed record SessionOptions
 {
     /// <summary>Threads used by kernels (the caller included). Default: every logical processor.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// Detect residual blocks so plans can skip them (the default). Skipping keeps each block's input buffer alive
+    /// until its output's last use, which costs some activation memory; turn off for fixed-depth deployments.
+    /// </summary>
+    public bool SkippableBlocks { get; init; } = true;
 
     /// <summary>Graph rewrites to apply; null applies all.</summary>
     public GraphOptimizer.Options? Optimizations { get; init; }
@@ -31,6 +38,7 @@ public sealed class InferenceSession
         if (Options.Threads < 1) throw new ArgumentOutOfRangeException(nameof(options), $"threads must be ≥ 1, got {Options.Threads}");
         Source = graph;
         Graph = GraphOptimizer.Optimize(graph, Options.Optimizations);
+        Blocks = Options.SkippableBlocks ? ResidualBlockDetector.Detect(graph) : [];
         Pool = WorkerPool.Shared(Options.Threads);
     }
 
@@ -43,6 +51,9 @@ public sealed class InferenceSession
     /// <summary>The optimized graph that plans are built from.</summary>
     public ComputeGraph Graph { get; }
 
+    /// <summary>The residual blocks found in the model, in execution order (skip masks index these).</summary>
+    public IReadOnlyList<ResidualBlock> Blocks { get; }
+
     /// <summary>The thread pool kernels run on.</summary>
     public WorkerPool Pool { get; }
 
@@ -54,7 +65,7 @@ public sealed class InferenceSession
         {
             if (!plans.TryGetValue(key, out var plan))
             {
-                plan = new ExecutionPlan(Graph, inputShapes, Pool);
+                plan = new ExecutionPlan(Graph, inputShapes, Pool, Blocks);
                 plans[key] = plan;
             }
             return plan;
@@ -65,11 +76,14 @@ public sealed class InferenceSession
     public ExecutionPlan GetPlan(Shape inputShape) => GetPlan([inputShape]);
 
     /// <summary>Runs the model on tensors and returns new output tensors (allocates the outputs).</summary>
-    public Tensor[] Run(params Tensor[] inputs)
+    public Tensor[] Run(params Tensor[] inputs) => Run(null, inputs);
+
+    /// <summary>Runs with the blocks <paramref name="mask"/> marks '0' skipped (null: all blocks run).</summary>
+    public Tensor[] Run(SkipMask? mask, params Tensor[] inputs)
     {
         var plan = GetPlan(inputs.Select(t => t.Shape).ToList());
         var outputs = plan.OutputShapes.Select(s => new Tensor(s)).ToArray();
-        plan.Run(inputs.Select(t => (ReadOnlyMemory<float>)t.Data).ToList(), outputs.Select(t => (Memory<float>)t.Data).ToList());
+        plan.Run(inputs.Select(t => (ReadOnlyMemory<float>)t.Data).ToList(), outputs.Select(t => (Memory<float>)t.Data).ToList(), mask);
         return outputs;
     }
 }

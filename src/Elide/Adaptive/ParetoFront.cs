@@ -1,0 +1,66 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Elide.Adaptive;
+
+/// <summary>One operating point of a model: a skip configuration with its measured and predicted costs.</summary>
+public sealed record OperatingPoint
+{
+    /// <summary>The skip mask as a string of '1'/'0', one per residual block.</summary>
+    [JsonPropertyName("config")] public required string Config { get; init; }
+
+    /// <summary>Top-1 accuracy on the validation split (0..1), used for selection.</summary>
+    [JsonPropertyName("val_accuracy")] public double ValAccuracy { get; init; }
+
+    /// <summary>Top-1 accuracy on the test split (0..1), for reporting only; NaN when not measured.</summary>
+    [JsonPropertyName("test_accuracy")] public double? TestAccuracy { get; init; }
+
+    /// <summary>Latency of one batch-1 inference in milliseconds.</summary>
+    [JsonPropertyName("latency_ms_b1")] public double LatencyMsBatch1 { get; init; }
+
+    /// <summary>Latency of one batch-64 inference in milliseconds.</summary>
+    [JsonPropertyName("latency_ms_b64")] public double LatencyMsBatch64 { get; init; }
+
+    /// <summary>Multiply–accumulates per image.</summary>
+    [JsonPropertyName("macs")] public long Macs { get; init; }
+
+    /// <summary>Modelled energy per image in millijoules (see docs/adaptive.md for the model).</summary>
+    [JsonPropertyName("energy_mj")] public double EnergyMillijoules { get; init; }
+
+    /// <summary>The parsed mask.</summary>
+    [JsonIgnore] public SkipMask Mask => SkipMask.Parse(Config);
+}
+
+/// <summary>The near-Pareto-optimal operating points of one model (the `--report` JSON format of `elide explore`).</summary>
+public sealed record ParetoFront
+{
+    /// <summary>Model name (file name without extension).</summary>
+    [JsonPropertyName("model")] public string Model { get; init; } = "";
+
+    /// <summary>Number of residual blocks (mask length).</summary>
+    [JsonPropertyName("blocks")] public int Blocks { get; init; }
+
+    /// <summary>Points, sorted by increasing batch-1 latency.</summary>
+    [JsonPropertyName("front")] public IReadOnlyList<OperatingPoint> Front { get; init; } = [];
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    /// <summary>Serializes to the report JSON.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Parses the report JSON.</summary>
+    /// <exception cref="FormatException">Malformed JSON, an empty front, or masks of different lengths.</exception>
+    public static ParetoFront FromJson(string json)
+    {
+        ParetoFront? front;
+        try { front = JsonSerializer.Deserialize<ParetoFront>(json, Json); }
+        catch (JsonException e) { throw new FormatException($"Pareto front JSON is malformed: {e.Message}", e); }
+        if (front is null || front.Front.Count == 0) throw new FormatException("Pareto front JSON has no points");
+        foreach (var p in front.Front)
+        {
+            var mask = SkipMask.Parse(p.Config);
+            if (mask.Count != front.Blocks) throw new FormatException($"configuration '{p.Config}' has {mask.Count} flags but the front declares {front.Blocks} blocks");
+        }
+        return front;
+    }
+}
