@@ -92,7 +92,8 @@ public static class OnnxImporter
     private static int DefaultOpset(ModelProto model, string source)
     {
         var ids = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").ToList();
-        if (ids.Count == 0) throw new OnnxImportException($"{source}: the model imports no opset for the default ONNX domain");
+        // A model of other domains only (e.g. ai.onnx.preview.training): every node is reported as unsupported.
+        if (ids.Count == 0) return 0;
         long v = ids.Max(o => o.Version);
         if (v < 1 || v > int.MaxValue) throw new OnnxImportException($"{source}: invalid default-domain opset {v}");
         return (int)v;
@@ -109,7 +110,8 @@ public static class OnnxImporter
         var tt = input.Type.TensorType;
         if (tt.ElemType != (int)TensorProto.Types.DataType.Float)
         {
-            problems.Add(new UnsupportedFeature("input", opset, input.Name, $"element type {OnnxDataTypes.Name(tt.ElemType)} (Elide models take float32)"));
+            problems.Add(new UnsupportedFeature("input", opset, input.Name,
+                $"element type {OnnxDataTypes.Name(tt.ElemType)} (Elide models take float32; a constant such as a shape can be passed in ImportOptions.ConstantInputs)", input.Name));
             return null;
         }
         int[] dims;
@@ -205,9 +207,9 @@ public static class OnnxImporter
                 case RuntimeBinding r:
                     ctx.Graph.MarkOutput(Alias(ctx, r.Value, output.Name));
                     break;
-                case StaticBinding s:
-                    try { ctx.Graph.MarkOutput(Alias(ctx, ctx.Materialize(output.Name + "/constant", s), output.Name)); }
-                    catch (UnsupportedNodeException e) { problems.Add(new UnsupportedFeature("output", opset, output.Name, e.Message)); }
+                case StaticBinding:
+                    // Elide's execution plans compute outputs from inputs; a constant output has nothing to compute.
+                    problems.Add(new UnsupportedFeature("output", opset, output.Name, "graph output is a constant (it does not depend on any graph input)"));
                     break;
                 case PendingPadBinding p:
                     problems.Add(new UnsupportedFeature("Pad", opset, p.PadNode, "Elide folds constant zero padding only into a Conv; this one is a graph output"));

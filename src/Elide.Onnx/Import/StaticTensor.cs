@@ -70,11 +70,12 @@ internal sealed class StaticTensor
     }
 
     /// <summary>Decodes an ONNX tensor.</summary>
-    /// <exception cref="OnnxImportException">Strings, or dimensions beyond 2^31.</exception>
+    /// <exception cref="UnsupportedNodeException">Strings.</exception>
+    /// <exception cref="OnnxImportException">Dimensions beyond 2^31.</exception>
     public static StaticTensor FromOnnx(OnnxTensor tensor, int probes)
     {
         if (tensor.ElementType == OnnxElementType.String)
-            throw new OnnxImportException($"tensor '{tensor.Name}' holds strings, which Elide does not support");
+            throw new UnsupportedNodeException($"tensor '{tensor.Name}' holds strings");
         var dims = tensor.Dims.Select(d => d <= int.MaxValue ? (int)d : throw new OnnxImportException($"tensor '{tensor.Name}' has a dimension of {d}")).ToArray();
         return IsFloating(tensor.ElementType)
             ? FromReals(tensor.ElementType, dims, tensor.ToDoubleArray(), probes)
