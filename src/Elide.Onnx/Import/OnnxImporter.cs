@@ -142,8 +142,6 @@ public static class OnnxImporter
         {
             foreach (var o in node.Output) if (o.Length > 0) ctx.Bind(o, PoisonedBinding.Instance);
         }
-        if (node.Input.Any(i => i.Length > 0 && ctx.Lookup(i) is PoisonedBinding)) { Poison(); return; }
-
         string domain = node.Domain is "" or "ai.onnx" ? "" : node.Domain;
         if (domain.Length > 0)
         {
@@ -158,6 +156,9 @@ public static class OnnxImporter
             Poison();
             return;
         }
+        // Unsupported operators are reported even downstream of other problems; a supported node whose inputs could
+        // not be imported is skipped silently (its own variant problems cannot be judged without them).
+        if (node.Input.Any(i => i.Length > 0 && ctx.Lookup(i) is PoisonedBinding)) { Poison(); return; }
         string graphName = node.Name.Length > 0 ? node.Name : $"{node.OpType}_{index}";
         var nc = new NodeContext(ctx, node, graphName, display);
         try
