@@ -14,7 +14,7 @@ internal static class ModelSource
     /// <exception cref="ArgumentException">The spec is neither a known architecture nor an existing file.</exception>
     public static ComputeGraph Load(string spec)
     {
-        if (File.Exists(spec)) throw new ArgumentException($"loading model files needs the ONNX importer, which is not part of this build yet: {spec}");
+        if (File.Exists(spec)) return Onnx.Import.OnnxImporter.Load(spec).Graph;
         if (spec.StartsWith("resnet", StringComparison.OrdinalIgnoreCase) && !spec.Contains('.') && !spec.Contains('/'))
             return CifarResNet.Build(CifarResNet.FromName(spec));
         throw new ArgumentException($"model '{spec}' is neither a built-in architecture (resnet20, resnet56, resnet<6n+2>) nor an existing file");
