@@ -16,17 +16,26 @@ public sealed record StochasticDepthOptions(double FinalSurvivalProbability = 0.
 /// <summary>One residual block of a <see cref="TrainableResNet"/>: branch conv3x3-BN-ReLU-conv3x3-BN, optional projection shortcut.</summary>
 public sealed class TrainableResidualBlock
 {
-    internal TrainableResidualBlock(StochasticDepthBlockInfo info, string prefix, ConvBatchNorm conv1, ConvBatchNorm conv2, ConvBatchNorm? shortcut)
+    internal TrainableResidualBlock(int index, int stage, double survivalProbability, string prefix, ConvBatchNorm conv1, ConvBatchNorm conv2,
+        ConvBatchNorm? shortcut)
     {
-        Info = info;
+        Index = index;
+        Stage = stage;
+        SurvivalProbability = survivalProbability;
         Prefix = prefix;
         Conv1 = conv1;
         Conv2 = conv2;
         Shortcut = shortcut;
     }
 
-    /// <summary>Position, stage, value names and survival probability.</summary>
-    public StochasticDepthBlockInfo Info { get; }
+    /// <summary>Position in execution order.</summary>
+    public int Index { get; }
+
+    /// <summary>Stage 0, 1 or 2.</summary>
+    public int Stage { get; }
+
+    /// <summary>True when the block changes resolution or width (projection shortcut); such blocks are never dropped.</summary>
+    public bool Downsample => Shortcut is not null;
 
     /// <summary>Node name prefix, e.g. "stage2.block1".</summary>
     public string Prefix { get; }
@@ -41,7 +50,7 @@ public sealed class TrainableResidualBlock
     public ConvBatchNorm? Shortcut { get; }
 
     /// <summary>p_l: probability the block survives a training step, and its branch scale at evaluation.</summary>
-    public double SurvivalProbability => Info.SurvivalProbability;
+    public double SurvivalProbability { get; }
 }
 
 /// <summary>
@@ -104,7 +113,6 @@ public sealed class TrainableResNet
 
         int width = architecture.Width, inChannels = width, count = 3 * architecture.BlocksPerStage;
         Stem = ConvBn("stem.conv", architecture.InChannels, width, 3, 1);
-        string input = "stem.relu";
         for (int stage = 0; stage < 3; stage++)
         {
             int outC = width << stage;
@@ -117,9 +125,7 @@ public sealed class TrainableResNet
                 bool project = stride != 1 || inChannels != outC;
                 var shortcut = project ? ConvBn(p + ".shortcut", inChannels, outC, 1, stride) : null;
                 double survival = project ? 1.0 : StochasticDepth.LinearDecay(blocks.Count, count, StochasticDepthSettings.FinalSurvivalProbability);
-                var info = new StochasticDepthBlockInfo(blocks.Count, stage, input, p + ".relu2", project, survival, survival);
-                blocks.Add(new TrainableResidualBlock(info, p, conv1, conv2, shortcut));
-                input = info.Output;
+                blocks.Add(new TrainableResidualBlock(blocks.Count, stage, survival, p, conv1, conv2, shortcut));
                 inChannels = outC;
             }
         }
@@ -170,7 +176,7 @@ public sealed class TrainableResNet
     {
         if (keptBlocks.Count != blocks.Count) throw new ArgumentException($"expected {blocks.Count} keep flags, got {keptBlocks.Count}", nameof(keptBlocks));
         for (int i = 0; i < blocks.Count; i++)
-            if (!keptBlocks[i] && blocks[i].Info.Downsample)
+            if (!keptBlocks[i] && blocks[i].Downsample)
                 throw new ArgumentException($"block {i} ({blocks[i].Prefix}) downsamples and cannot be dropped", nameof(keptBlocks));
         return Forward(tape, images, training: true, keptBlocks);
     }
@@ -190,7 +196,7 @@ public sealed class TrainableResNet
         foreach (var block in blocks)
         {
             // Stochastic Depth: a dropped block is the identity, and nothing of it is executed.
-            if (keptBlocks is not null && !keptBlocks[block.Info.Index]) continue;
+            if (keptBlocks is not null && !keptBlocks[block.Index]) continue;
             var branch = block.Conv2.Forward(tape, tape.Relu(block.Conv1.Forward(tape, h, training)), training);
             if (!training && block.SurvivalProbability < 1.0) branch = tape.Scale(branch, (float)block.SurvivalProbability);
             var shortcut = block.Shortcut?.Forward(tape, h, training) ?? h;
@@ -213,20 +219,24 @@ public sealed class TrainableResNet
         var g = new ComputeGraph();
         var x = g.AddInput("input", new Shape(-1, a.InChannels, a.ImageSize, a.ImageSize));
         var h = g.Apply("stem.relu", new ActivationOp(Activation.Relu), Stem.Export(g, x, 1.0));
+        var map = new List<StochasticDepthBlockInfo>();
         foreach (var block in blocks)
         {
+            var blockInput = h;
             var y = g.Apply(block.Prefix + ".relu1", new ActivationOp(Activation.Relu), block.Conv1.Export(g, h, 1.0));
             y = block.Conv2.Export(g, y, block.SurvivalProbability);
             var shortcut = block.Shortcut?.Export(g, h, 1.0) ?? h;
             var sum = g.Apply(block.Prefix + ".add", new BinaryOp(BinaryOperation.Add), y, shortcut);
             h = g.Apply(block.Prefix + ".relu2", new ActivationOp(Activation.Relu), sum);
+            map.Add(new StochasticDepthBlockInfo(block.Index, block.Stage, blockInput.Name, h.Name, block.Downsample,
+                block.SurvivalProbability, block.SurvivalProbability));
         }
         var pooled = g.Apply("pool", new GlobalPoolOp(PoolKind.Average), h);
         var flat = g.Apply("flatten", new FlattenOp(1), pooled);
         var logits = g.Apply("fc", new GemmOp { TransB = true }, flat,
             g.AddConstant("fc.weight", FcWeight.Value.Clone()), g.AddConstant("fc.bias", FcBias.Value.Clone()));
         g.MarkOutput(logits);
-        g.Metadata[CifarResNet.BlockMapKey] = JsonSerializer.Serialize(blocks.Select(b => b.Info).ToList());
+        g.Metadata[CifarResNet.BlockMapKey] = JsonSerializer.Serialize(map);
         g.Metadata["elide.architecture"] = $"cifar-resnet{a.Depth}";
         g.Metadata[StochasticDepthKey] = JsonSerializer.Serialize(new
         {

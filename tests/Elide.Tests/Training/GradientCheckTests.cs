@@ -128,7 +128,7 @@ public class GradientCheckTests
         var images = new Variable(Tensor.Random(new Shape(2, 3, 6, 6), 11, -1f, 1f), true);
         int[] labels = [1, 3];
         bool[] kept = dropSomeBlocks ? [false, true, true, false, true, true] : [true, true, true, true, true, true];
-        var dropped = model.Blocks.Where(b => !kept[b.Info.Index]).SelectMany(b => b.Conv1.Parameters.Concat(b.Conv2.Parameters)).ToHashSet();
+        var dropped = model.Blocks.Where(b => !kept[b.Index]).SelectMany(b => b.Conv1.Parameters.Concat(b.Conv2.Parameters)).ToHashSet();
         var checkedVars = model.Parameters.Where(p => !dropped.Contains(p)).Select(p => (p.Name, (Variable)p)).Append(("images", images)).ToList();
         // Tolerance: a float forward pass limits the difference quotient to ~1e-4·|loss|/h, and training-mode BatchNorm
         // couples every ReLU of a channel, so kinks are dense; 1e-2 still catches any wrong rule (those are off by
