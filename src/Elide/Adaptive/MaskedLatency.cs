@@ -66,6 +66,33 @@ public static class MaskedLatency
         return times.Select(Median).ToArray();
     }
 
+    /// <summary>
+    /// <see cref="Runtime.LatencyBenchmark.Run"/> for one configuration: warm-up, then timed runs of
+    /// <paramref name="plan"/> under <paramref name="mask"/> until both <paramref name="minIterations"/> and
+    /// <paramref name="minSeconds"/> are reached (`elide bench --config`).
+    /// </summary>
+    /// <exception cref="ArgumentException">The mask does not fit the plan.</exception>
+    public static Runtime.LatencyStats Benchmark(ExecutionPlan plan, SkipMask? mask, int threads, int minIterations = 20, double minSeconds = 2.0,
+        double warmupSeconds = 0.5, Action<double>? progress = null, int maxIterations = 100_000)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var inputs = plan.InputShapes.Select((s, i) => (ReadOnlyMemory<float>)Tensor.Random(s, 1234 + i, 0f, 1f).Data).ToList();
+        var outputs = plan.OutputShapes.Select(s => (Memory<float>)new float[s.ElementCount]).ToList();
+        var warm = Stopwatch.StartNew();
+        int warmRuns = 0;
+        while (warmRuns < 2 || warm.Elapsed.TotalSeconds < warmupSeconds) { plan.Run(inputs, outputs, mask); warmRuns++; }
+        var times = new List<double>();
+        var total = Stopwatch.StartNew();
+        while ((times.Count < minIterations || total.Elapsed.TotalSeconds < minSeconds) && times.Count < maxIterations)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            plan.Run(inputs, outputs, mask);
+            times.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            progress?.Invoke(Math.Min(1.0, Math.Min(times.Count / (double)minIterations, total.Elapsed.TotalSeconds / minSeconds)));
+        }
+        return Runtime.LatencyStats.From(plan.InputShapes[0][0], threads, times);
+    }
+
     /// <summary>The median of <paramref name="values"/> (mean of the middle two for an even count).</summary>
     /// <exception cref="ArgumentException">No values.</exception>
     public static double Median(IReadOnlyCollection<double> values)
