@@ -49,9 +49,23 @@ public sealed record BlockCostModel(
     {
         ArgumentNullException.ThrowIfNull(plan);
         options ??= new CostCalibrationOptions();
-        var skippable = Enumerable.Range(0, plan.BlockCount).Where(plan.CanSkip).ToArray();
-        int extra = options.RandomConfigurations > 0 ? options.RandomConfigurations : 2 * (skippable.Length + 1) + 8;
-        var masks = new List<SkipMask?> { SkipMask.All(plan.BlockCount), Minimal(plan) };
+        var masks = DesignMasks(plan, options);
+        var times = MaskedLatency.MedianMilliseconds(plan, masks.Cast<SkipMask?>().ToList(), options.Measurement, progress);
+        return Fit(plan, masks, times);
+    }
+
+    /// <summary>
+    /// The configurations calibration times: all blocks, fewest blocks, and random ones in which each skippable
+    /// block runs with probability ½ (a balanced design: every block's cost is separated from the others' by about
+    /// half the measurements).
+    /// </summary>
+    public static IReadOnlyList<SkipMask> DesignMasks(ExecutionPlan plan, CostCalibrationOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        options ??= new CostCalibrationOptions();
+        int skippable = Enumerable.Range(0, plan.BlockCount).Count(plan.CanSkip);
+        int extra = options.RandomConfigurations > 0 ? options.RandomConfigurations : 2 * (skippable + 1) + 8;
+        var masks = new List<SkipMask> { SkipMask.All(plan.BlockCount), Minimal(plan) };
         var rng = new Random(options.Seed);
         for (int i = 0; i < extra; i++)
         {
@@ -59,9 +73,12 @@ public sealed record BlockCostModel(
             for (int b = 0; b < flags.Length; b++) flags[b] = !plan.CanSkip(b) || rng.Next(2) == 1;
             masks.Add(new SkipMask(flags));
         }
-        var times = MaskedLatency.MedianMilliseconds(plan, masks, options.Measurement, progress);
-        return Fit(plan.InputShapes[0][0], plan.BlockCount, skippable, masks.Select(m => m!).ToList(), times);
+        return masks;
     }
+
+    /// <summary>Fits the model of <paramref name="plan"/>'s blocks to measured times of <paramref name="masks"/>.</summary>
+    public static BlockCostModel Fit(ExecutionPlan plan, IReadOnlyList<SkipMask> masks, IReadOnlyList<double> milliseconds) =>
+        Fit(plan.InputShapes[0][0], plan.BlockCount, Enumerable.Range(0, plan.BlockCount).Where(plan.CanSkip).ToArray(), masks, milliseconds);
 
     /// <summary>Fits the model to measured (configuration, milliseconds) pairs as described on <see cref="Calibrate"/>.</summary>
     /// <exception cref="ArgumentException">Fewer measurements than unknowns, or mismatched lengths.</exception>

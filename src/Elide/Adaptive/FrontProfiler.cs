@@ -10,7 +10,8 @@ namespace Elide.Adaptive;
 /// <param name="Measurement">How latencies are timed.</param>
 /// <param name="Calibration">How the per-block cost models are calibrated.</param>
 /// <param name="Energy">The energy model.</param>
-/// <param name="CostModels">Previously calibrated cost models (batch 1, large batch) to reuse instead of calibrating.</param>
+/// <param name="CostModels">Previously calibrated cost models (batch 1, large batch) to predict with; null calibrates
+/// afresh, interleaved with the front's own measurements.</param>
 /// <param name="RaplSeconds">Time spent measuring each configuration's package energy where RAPL is readable.</param>
 public sealed record ProfileOptions(
     LabelledImages Validation,
@@ -56,14 +57,6 @@ public static class FrontProfiler
         var all = SkipMask.All(session.Blocks.Count);
         var list = masks.Prepend(all).DistinctBy(m => m.ToString()).ToList();
 
-        var costs = options.CostModels;
-        if (costs is null || costs.Count != 2 || costs[0].BlockMs.Count != all.Count)
-        {
-            var c1 = BlockCostModel.Calibrate(plan1, options.Calibration, f => progress?.Invoke("calibrate batch 1", f));
-            var cL = BlockCostModel.Calibrate(planLarge, options.Calibration, f => progress?.Invoke($"calibrate batch {options.LargeBatch}", f));
-            costs = [c1, cL];
-        }
-
         var valEvaluator = new Evaluator(session, options.Validation);
         var testEvaluator = options.Test is null ? null : new Evaluator(session, options.Test);
         var val = new double[list.Count];
@@ -75,9 +68,19 @@ public static class FrontProfiler
             progress?.Invoke("accuracy", (i + 1.0) / list.Count);
         }
 
-        var boxed = list.Cast<SkipMask?>().ToList();
-        var lat1 = MaskedLatency.MedianMilliseconds(plan1, boxed, options.Measurement, f => progress?.Invoke("latency batch 1", f));
-        var latL = MaskedLatency.MedianMilliseconds(planLarge, boxed, options.Measurement, f => progress?.Invoke($"latency batch {options.LargeBatch}", f));
+        // Time the front together with the calibration design, interleaved in the same rounds, so both see the same
+        // machine conditions; the costs are fitted on the design alone, so the front is a held-out check of the prediction.
+        var costs = options.CostModels;
+        bool calibrate = costs is null || costs.Count != 2 || costs[0].BlockMs.Count != all.Count;
+        var design1 = calibrate ? BlockCostModel.DesignMasks(plan1, options.Calibration) : [];
+        var designL = calibrate ? BlockCostModel.DesignMasks(planLarge, options.Calibration) : [];
+        var times1 = MaskedLatency.MedianMilliseconds(plan1, list.Concat(design1).Cast<SkipMask?>().ToList(), options.Measurement, f => progress?.Invoke("latency batch 1", f));
+        var timesL = MaskedLatency.MedianMilliseconds(planLarge, list.Concat(designL).Cast<SkipMask?>().ToList(), options.Measurement, f => progress?.Invoke($"latency batch {options.LargeBatch}", f));
+        var lat1 = times1[..list.Count];
+        var latL = timesL[..list.Count];
+        IReadOnlyList<BlockCostModel> models = calibrate
+            ? [BlockCostModel.Fit(plan1, design1, times1[list.Count..]), BlockCostModel.Fit(planLarge, designL, timesL[list.Count..])]
+            : costs!;
 
         var energy = options.Energy ?? EnergyModel.Default;
         var work = ConfigurationWork.Of(session, plan1);
@@ -92,8 +95,8 @@ public static class FrontProfiler
                 TestAccuracy = test[i],
                 LatencyMsBatch1 = lat1[i],
                 LatencyMsBatch64 = latL[i],
-                PredictedMsBatch1 = costs[0].PredictMs(list[i]),
-                PredictedMsBatch64 = costs[1].PredictMs(list[i]),
+                PredictedMsBatch1 = models[0].PredictMs(list[i]),
+                PredictedMsBatch64 = models[1].PredictMs(list[i]),
                 Macs = (long)Math.Round(work.MacsPerImage(list[i])),
                 EnergyMillijoules = work.EnergyPerImageMillijoules(list[i], energy),
                 MeasuredEnergyMillijoules = rapl is null ? null : MeasureEnergy(rapl, plan1, list[i], options.RaplSeconds),
@@ -115,7 +118,7 @@ public static class FrontProfiler
             LargeBatch = options.LargeBatch,
             EnergyModel = energy.ToString(),
             MeasuredEnergy = rapl is null ? "unavailable" : "rapl",
-            CostModels = costs,
+            CostModels = models,
             Front = front,
         };
         return (result, new PredictionError(e1.Max(), e1.Average(), eL.Max(), eL.Average()));
