@@ -29,9 +29,19 @@ public sealed record Budget(double? LatencyMs = null, int Batch = 1, double? Ene
 /// <summary>A policy's choice.</summary>
 /// <param name="Point">The chosen operating point.</param>
 /// <param name="Mask">Its configuration, parsed once when the policy was built (switching costs no allocation).</param>
-/// <param name="Feasible">False when no point met the budget and the policy fell back (see <paramref name="Reason"/>).</param>
-/// <param name="Reason">Why this point.</param>
-public sealed record PolicyDecision(OperatingPoint Point, SkipMask Mask, bool Feasible, string Reason);
+/// <param name="Feasible">False when no point met the budget and the policy fell back (see <see cref="Reason"/>).</param>
+/// <param name="Budget">The budget it was chosen for.</param>
+public sealed record PolicyDecision(OperatingPoint Point, SkipMask Mask, bool Feasible, Budget Budget)
+{
+    /// <summary>Why this point (formatted on demand, so choosing allocates no strings).</summary>
+    public string Reason => (Feasible, Budget.HasResourceBound || Budget.MinAccuracy is null) switch
+    {
+        (true, true) => $"most accurate within {Budget}",
+        (true, false) => $"fastest with {Budget}",
+        (false, true) => $"nothing fits {Budget}; running the fastest configuration",
+        (false, false) => $"nothing reaches {Budget}; running the most accurate configuration",
+    };
+}
 
 /// <summary>
 /// Chooses a configuration from a Pareto front to fit a <see cref="Budget"/> (PAPERS.md §1: configurations selected at
@@ -105,18 +115,17 @@ public sealed class AdaptivePolicy
             }
         }
         if (best >= 0)
-            return new PolicyDecision(points[best], masks[best], true,
-                budget.HasResourceBound || budget.MinAccuracy is null ? $"most accurate within {budget}" : $"fastest with {budget}");
+            return new PolicyDecision(points[best], masks[best], true, budget);
         if (budget.HasResourceBound)
         {
             int fastest = 0;
             for (int i = 1; i < points.Length; i++)
                 if (LatencyMs(points[i], budget.Batch) < LatencyMs(points[fastest], budget.Batch)) fastest = i;
-            return new PolicyDecision(points[fastest], masks[fastest], false, $"nothing fits {budget}; running the fastest configuration");
+            return new PolicyDecision(points[fastest], masks[fastest], false, budget);
         }
         int accurate = 0;
         for (int i = 1; i < points.Length; i++) if (points[i].ValAccuracy > points[accurate].ValAccuracy) accurate = i;
-        return new PolicyDecision(points[accurate], masks[accurate], false, $"nothing reaches {budget}; running the most accurate configuration");
+        return new PolicyDecision(points[accurate], masks[accurate], false, budget);
     }
 
     private bool Fits(OperatingPoint p, Budget b) =>

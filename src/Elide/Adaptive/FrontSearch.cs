@@ -4,7 +4,9 @@ namespace Elide.Adaptive;
 /// <param name="Greedy">Run greedy backward elimination (about S²/2 evaluations for S skippable blocks).</param>
 /// <param name="GreedyCandidateLimit">If &gt; 0, greedy tries only this many least-sensitive blocks per step (about k·S evaluations).</param>
 /// <param name="Evolution">NSGA-II settings (null: defaults).</param>
-public sealed record FrontSearchOptions(bool Greedy = true, int GreedyCandidateLimit = 0, Nsga2Options? Evolution = null);
+/// <param name="RefinementPasses">Passes of local refinement after evolution: every front configuration's one-block
+/// neighbours (one flag flipped) are scored and the front recomputed, until it stops changing or the passes run out.</param>
+public sealed record FrontSearchOptions(bool Greedy = true, int GreedyCandidateLimit = 0, Nsga2Options? Evolution = null, int RefinementPasses = 3);
 
 /// <summary>What a search found.</summary>
 /// <param name="Sensitivity">Per-block sensitivity.</param>
@@ -18,7 +20,8 @@ public sealed record FrontSearchResult(BlockSensitivity Sensitivity, IReadOnlyLi
 /// <summary>
 /// Finds near-Pareto-optimal skip configurations among 2^S without exhaustive evaluation, in three stages that feed
 /// each other: per-block sensitivity (S+1 evaluations) → greedy removal seeded by it → NSGA-II seeded with both
-/// paths. Every evaluation goes through one <see cref="MemoizingEvaluator"/>, so no configuration is scored twice and
+/// paths → local refinement of the front (one-flip neighbourhoods, a Pareto local search that fills the gaps the
+/// evolution leaves between front points). Every evaluation goes through one <see cref="MemoizingEvaluator"/>, so no configuration is scored twice and
 /// an interrupted search resumes where it stopped.
 /// </summary>
 public static class FrontSearch
@@ -50,7 +53,20 @@ public static class FrontSearch
         Nsga2Search.Run(evaluator, cost, seeds, evolution, (g, total) => progress?.Invoke("evolution", g / (double)Math.Max(1, total)));
         progress?.Invoke("evolution", 1);
 
+        for (int pass = 0; pass < options.RefinementPasses; pass++)
+        {
+            var front = ParetoMath.NonDominated(Scored(evaluator, cost));
+            var neighbours = front.SelectMany(c => Enumerable.Range(0, c.Mask.Count).Where(evaluator.CanSkip).Select(b => c.Mask.With(b, !c.Mask.Runs(b))))
+                .Where(m => !evaluator.TryGet(m, out _)).DistinctBy(m => m.ToString()).ToList();
+            if (neighbours.Count == 0) break;
+            evaluator.Evaluate(neighbours);
+            progress?.Invoke("refinement", (pass + 1.0) / options.RefinementPasses);
+        }
+
         var evaluated = evaluator.Known.Select(kv => { var m = SkipMask.Parse(kv.Key); return new Candidate(m, kv.Value, cost(m)); }).ToList();
         return new FrontSearchResult(sensitivity, greedy, evaluated, ParetoMath.NonDominated(evaluated), evaluator.NewEvaluations - before);
     }
+
+    private static IEnumerable<Candidate> Scored(MemoizingEvaluator evaluator, Func<SkipMask, double> cost) =>
+        evaluator.Known.Select(kv => { var m = SkipMask.Parse(kv.Key); return new Candidate(m, kv.Value, cost(m)); });
 }

@@ -66,6 +66,7 @@ public static class PhaseRunner
         int cursor = 0;
 
         var results = new List<PhaseResult>();
+        if (phases.Count > 0) policy.Choose(phases[0].Budget); // JIT the policy before timing its decisions
         for (int ph = 0; ph < phases.Count; ph++)
         {
             var phase = phases[ph];
