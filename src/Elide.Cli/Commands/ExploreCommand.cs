@@ -50,7 +50,7 @@ internal static class ExploreCommand
             string reportPath = p.GetValue(report) ?? name + ".front.json";
             string statePath = p.GetValue(state) ?? reportPath + ".state.json";
             string data = p.GetValue(dataset)!;
-            var splits = DatasetCatalog.LoadSplits(data);
+            var splits = Datasets.Load(() => DatasetCatalog.LoadSplits(data));
             ExplorationOptions Options(string modelSpec, string stateFile) => new()
             {
                 Model = ModelSource.Load(modelSpec),

@@ -46,7 +46,7 @@ internal static class RunCommand
 
             LabelledImages? data = null;
             if (p.GetValue(dataset) is { } name)
-                data = LabelledImages.From(DatasetCatalog.Load(name, DatasetSplit.Test), LabelledImages.StandardizationOf(graph));
+                data = LabelledImages.From(Datasets.Load(() => DatasetCatalog.Load(name, DatasetSplit.Test)), LabelledImages.StandardizationOf(graph));
             var declared = ModelSource.InputShape(graph, 1);
             var imageShape = new ImageShape(declared[1], declared[2], declared[3]);
 
@@ -136,5 +136,16 @@ internal static class RunCommand
                           (results.All(r => r.MeasuredEnergyMillijoules is not null) ? $", {results.Sum(r => r.MeasuredEnergyMillijoules!.Value):F1} mJ measured (RAPL)" : "; package energy: unavailable (no readable RAPL)"));
         if (results.Any(r => !r.Decision.Feasible))
             Console.WriteLine("(!) no configuration fits this budget; the fastest one ran");
+    }
+}
+
+/// <summary>Dataset loading for the adaptive commands: a missing dataset is an expected, clearly reported error.</summary>
+internal static class Datasets
+{
+    /// <summary>Runs <paramref name="load"/>, turning <see cref="DatasetNotFoundException"/> into the CLI's file-not-found error.</summary>
+    public static T Load<T>(Func<T> load)
+    {
+        try { return load(); }
+        catch (DatasetNotFoundException e) { throw new FileNotFoundException(e.Message, e); }
     }
 }
