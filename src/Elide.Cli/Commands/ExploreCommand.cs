@@ -29,6 +29,7 @@ internal static class ExploreCommand
         var rounds = new Option<int>("--rounds") { Description = "Timing passes over all configurations (medians of rounds × runs).", DefaultValueFactory = _ => 5 };
         var runs = new Option<int>("--runs") { Description = "Timed runs per configuration per pass.", DefaultValueFactory = _ => 5 };
         var threads = new Option<int>("--threads", "-t") { Description = "Kernel threads (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var unscaled = new Option<bool>("--unscaled") { Description = "Divide the Stochastic-Depth branch scale p_l (recorded as BranchScale in the block map) out of kept blocks, to compare with the scaled default." };
         var seed = new Option<int>("--seed") { Description = "Seed of the evolutionary search.", DefaultValueFactory = _ => 7 };
         foreach (var o in new[] { searchImages, population, generations, largeBatch, rounds, runs, threads })
             o.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{r.Option.Name} must be ≥ 1"); });
@@ -41,7 +42,7 @@ internal static class ExploreCommand
             "predicted latency at batch 1 and 64, MACs, energy). Resumable: rerun the same command to continue.")
         {
             model, dataset, report, plot, baseline, modelOut, state, searchImages, valImages, testImages, noTest,
-            population, generations, greedyLimit, largeBatch, rounds, runs, threads, seed,
+            population, generations, greedyLimit, largeBatch, rounds, runs, threads, seed, unscaled,
         };
         cmd.SetAction(p => CliErrors.Guard(() =>
         {
@@ -51,10 +52,12 @@ internal static class ExploreCommand
             string statePath = p.GetValue(state) ?? reportPath + ".state.json";
             string data = p.GetValue(dataset)!;
             var splits = Datasets.Load(() => DatasetCatalog.LoadSplits(data));
+            bool noScale = p.GetValue(unscaled);
+            Graph.ComputeGraph Load(string modelSpec) => noScale ? BranchScaling.Unscaled(ModelSource.Load(modelSpec)) : ModelSource.Load(modelSpec);
             ExplorationOptions Options(string modelSpec, string stateFile) => new()
             {
-                Model = ModelSource.Load(modelSpec),
-                ModelName = Path.GetFileNameWithoutExtension(modelSpec),
+                Model = Load(modelSpec),
+                ModelName = Path.GetFileNameWithoutExtension(modelSpec) + (noScale ? ".unscaled" : ""),
                 Validation = splits.Validation,
                 Test = p.GetValue(noTest) ? null : splits.Test,
                 SearchImages = p.GetValue(searchImages),
@@ -72,7 +75,7 @@ internal static class ExploreCommand
             File.WriteAllText(reportPath + ".tmp", result.Front.ToJson());
             File.Move(reportPath + ".tmp", reportPath, overwrite: true);
 
-            var graph = ModelSource.Load(spec);
+            var graph = Load(spec);
             FrontMetadata.Attach(graph, result.Front);
             string copy = p.GetValue(modelOut) ?? name + ".explored.onnx";
             OnnxExporter.Save(graph, copy);
