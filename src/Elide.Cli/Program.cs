@@ -18,6 +18,8 @@ public static class Program
             InfoCommand.Create(),
             ExportCommand.Create(),
             InferCommand.Create(),
+            ExploreCommand.Create(),
+            RunCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

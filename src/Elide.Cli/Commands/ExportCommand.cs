@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Elide.Adaptive;
 using Elide.Onnx.Export;
 
 namespace Elide.Cli.Commands;
@@ -11,10 +12,12 @@ internal static class ExportCommand
         var model = new Option<string>("--model", "-m") { Description = ModelSource.Help, Required = true };
         var output = new Option<string>("--out", "-o") { Description = "Output .onnx path (written atomically).", Required = true };
         var optimized = new Option<bool>("--optimized") { Description = "Export the optimized graph (BatchNorm folded into convolutions) instead of the graph as built." };
-        var cmd = new Command("export", "Write a model as an ONNX file (opset 17) with Elide's metadata in metadata_props.") { model, output, optimized };
+        var config = new Option<string?>("--config", "-c") { Description = "Write only this skip configuration ('1' run, '0' skip, one per residual block): a standalone model without the skipped blocks." };
+        var cmd = new Command("export", "Write a model as an ONNX file (opset 17) with Elide's metadata in metadata_props.") { model, output, optimized, config };
         cmd.SetAction(p => CliErrors.Guard(() =>
         {
             var graph = ModelSource.Load(p.GetValue(model)!);
+            if (p.GetValue(config) is { } text) graph = SkipMaskPruner.Prune(graph, ResidualBlockDetector.Detect(graph), SkipMask.Parse(text));
             if (p.GetValue(optimized)) graph = Planning.GraphOptimizer.Optimize(graph);
             string path = p.GetValue(output)!;
             OnnxExporter.Save(graph, path);

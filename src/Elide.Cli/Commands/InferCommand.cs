@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Elide.Adaptive;
 using Elide.IO;
 using Elide.Runtime;
 using Elide.Tensors;
@@ -22,10 +23,11 @@ internal static class InferCommand
             Required = true,
         };
         var threads = new Option<int>("--threads", "-t") { Description = "Kernel threads (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var config = new Option<string?>("--config", "-c") { Description = "Skip configuration: one '1' (run) or '0' (skip) per residual block, e.g. 110111111." };
         threads.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--threads must be ≥ 1"); });
         var cmd = new Command("infer", "Run a model on .npy inputs (float32, or any numeric dtype converted to float32) and write .npy outputs.")
         {
-            model, inputs, outputs, threads,
+            model, inputs, outputs, threads, config,
         };
         cmd.SetAction(p => CliErrors.Guard(() =>
         {
@@ -46,7 +48,7 @@ internal static class InferCommand
                 tensors[i] = new Tensor(shape, data);
             }
             var session = new InferenceSession(graph, new SessionOptions { Threads = p.GetValue(threads) });
-            var results = session.Run(tensors);
+            var results = session.Run(p.GetValue(config) is { } mask ? SkipMask.Parse(mask) : null, tensors);
             for (int i = 0; i < results.Length; i++)
             {
                 if (outputPaths[i] is not { } path) continue;

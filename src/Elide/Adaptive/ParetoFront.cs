@@ -27,6 +27,15 @@ public sealed record OperatingPoint
     /// <summary>Modelled energy per image in millijoules (see docs/adaptive.md for the model).</summary>
     [JsonPropertyName("energy_mj")] public double EnergyMillijoules { get; init; }
 
+    /// <summary>Batch-1 latency predicted from per-block costs (fixed + Σ kept blocks), in milliseconds; 0 if not predicted.</summary>
+    [JsonPropertyName("predicted_ms_b1")] public double PredictedMsBatch1 { get; init; }
+
+    /// <summary>Batch-64 latency predicted from per-block costs, in milliseconds; 0 if not predicted.</summary>
+    [JsonPropertyName("predicted_ms_b64")] public double PredictedMsBatch64 { get; init; }
+
+    /// <summary>Measured package energy per image at batch 1 (RAPL) in millijoules; null where RAPL is unavailable.</summary>
+    [JsonPropertyName("measured_energy_mj")] public double? MeasuredEnergyMillijoules { get; init; }
+
     /// <summary>The parsed mask.</summary>
     [JsonIgnore] public SkipMask Mask => SkipMask.Parse(Config);
 }
@@ -39,6 +48,18 @@ public sealed record ParetoFront
 
     /// <summary>Number of residual blocks (mask length).</summary>
     [JsonPropertyName("blocks")] public int Blocks { get; init; }
+
+    /// <summary>The large batch the `_b64` fields were measured at (64 unless a quick run chose smaller).</summary>
+    [JsonPropertyName("large_batch")] public int LargeBatch { get; init; } = 64;
+
+    /// <summary>The energy model behind <see cref="OperatingPoint.EnergyMillijoules"/>.</summary>
+    [JsonPropertyName("energy_model")] public string EnergyModel { get; init; } = "";
+
+    /// <summary>"rapl" when package energy was measured, "unavailable" otherwise.</summary>
+    [JsonPropertyName("measured_energy")] public string MeasuredEnergy { get; init; } = "unavailable";
+
+    /// <summary>Per-block cost models the predictions come from (batch 1 and the large batch), if calibrated.</summary>
+    [JsonPropertyName("cost_models")] public IReadOnlyList<BlockCostModel> CostModels { get; init; } = [];
 
     /// <summary>Points, sorted by increasing batch-1 latency.</summary>
     [JsonPropertyName("front")] public IReadOnlyList<OperatingPoint> Front { get; init; } = [];

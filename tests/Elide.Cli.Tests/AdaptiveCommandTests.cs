@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using Elide.Adaptive;
+using Elide.IO;
+
+namespace Elide.Cli.Tests;
+
+/// <summary>Skips unless node and onnxruntime-node are installed (bench/peers/setup.sh, or ELIDE_PEERS_DIR).</summary>
+public sealed class OnnxRuntimeFactAttribute : FactAttribute
+{
+    public OnnxRuntimeFactAttribute()
+    {
+        if (AdaptiveCommandTests.PeersDirectory() is null) Skip = "onnxruntime-node is not installed (run bench/peers/setup.sh or set ELIDE_PEERS_DIR)";
+    }
+}
+
+public class AdaptiveCommandTests
+{
+    private static (int Exit, string Out, string Err) Elide(params string[] args)
+    {
+        var oldOut = Console.Out;
+        var oldErr = Console.Error;
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        Console.SetOut(stdout);
+        Console.SetError(stderr);
+        try { return (Program.Main(args), stdout.ToString(), stderr.ToString()); }
+        finally
+        {
+            Console.SetOut(oldOut);
+            Console.SetError(oldErr);
+        }
+    }
+
+    private static string Temp(string name) => Path.Combine(Directory.CreateTempSubdirectory("elide-adaptive").FullName, name);
+
+    private static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Elide.slnx"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("repository root (Elide.slnx) not found");
+    }
+
+    internal static string? PeersDirectory()
+    {
+        var candidates = new[] { Environment.GetEnvironmentVariable("ELIDE_PEERS_DIR"), Path.Combine(RepoRoot(), "bench", "peers") };
+        bool node = File.Exists("/usr/bin/node") || File.Exists("/usr/local/bin/node");
+        return node ? candidates.FirstOrDefault(d => d is not null && Directory.Exists(Path.Combine(d, "node_modules", "onnxruntime-node"))) : null;
+    }
+
+    [OnnxRuntimeFact]
+    public void ExportedConfigurationGivesTheSameOutputsInOnnxRuntimeAsElideRunningTheMask()
+    {
+        const string mask = "101110111"; // ResNet-20: blocks 3 and 6 downsample and stay
+        string model = Temp("pruned.onnx"), input = Temp("x.npy"), output = Temp("y.npy");
+        var (exit, _, err) = Elide("export", "--model", "resnet20", "--config", mask, "--out", model);
+        Assert.True(exit == 0, err);
+        var x = new float[2 * 28 * 28];
+        var rng = new Random(5);
+        for (int i = 0; i < x.Length; i++) x[i] = (float)rng.NextDouble();
+        NpyFile.Write(input, NpyArray.FromFloats([2, 1, 28, 28], x));
+        (exit, _, err) = Elide("infer", "--model", "resnet20", "--config", mask, "--input", input, "--output", output, "--threads", "1");
+        Assert.True(exit == 0, err);
+        var elide = NpyFile.Read(output).ToFloatArray();
+
+        string raw = Temp("x.f32"), ortOut = Temp("y.f32");
+        File.WriteAllBytes(raw, x.SelectMany(BitConverter.GetBytes).ToArray());
+        var psi = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Path.Combine(RepoRoot(), "tests", "Elide.Onnx.Tests", "Export", "ort_run.mjs"), model, raw, "2,1,28,28", ortOut }) psi.ArgumentList.Add(a);
+        psi.Environment["ELIDE_PEERS_DIR"] = PeersDirectory();
+        using var p = Process.Start(psi)!;
+        string stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, stderr);
+        var bytes = File.ReadAllBytes(ortOut);
+        var ort = Enumerable.Range(0, bytes.Length / 4).Select(i => BitConverter.ToSingle(bytes, 4 * i)).ToArray();
+        Assert.Equal(elide.Length, ort.Length);
+        double scale = ort.Max(v => Math.Abs(v));
+        for (int i = 0; i < ort.Length; i++) Assert.True(Math.Abs(elide[i] - ort[i]) <= 1e-4 * scale, $"logit {i}: Elide {elide[i]} vs ONNX Runtime {ort[i]}");
+        // And the all-blocks model differs, so the comparison is not vacuous.
+        (exit, _, err) = Elide("infer", "--model", "resnet20", "--input", input, "--output", output, "--threads", "1");
+        Assert.NotEqual(elide, NpyFile.Read(output).ToFloatArray());
+    }
+
+    [Fact]
+    public void ExportedConfigurationHasNoNodesOfSkippedBlocks()
+    {
+        string path = Temp("p.onnx");
+        var (exit, _, err) = Elide("export", "--model", "resnet20", "--config", "111101111", "--out", path);
+        Assert.True(exit == 0, err);
+        var model = Onnx.OnnxModelFile.Load(path);
+        var names = model.Graph.Node.Select(n => n.Name).ToList();
+        Assert.DoesNotContain(names, n => n.StartsWith("stage2.block2.", StringComparison.Ordinal));
+        Assert.Contains(names, n => n.StartsWith("stage2.block3.", StringComparison.Ordinal));
+        Assert.Contains(model.MetadataProps, p => p.Key == "elide.skip_configuration" && p.Value == "111101111");
+    }
+
+    [Theory]
+    [InlineData("export", "--model", "resnet20", "--config", "111011111", "--out", "/tmp/never.onnx")]
+    [InlineData("bench", "--model", "resnet20", "--config", "1x1111111")]
+    [InlineData("bench", "--model", "resnet20", "--config", "11")]
+    [InlineData("run", "--model", "resnet20")]
+    [InlineData("run", "--model", "resnet20", "--front", "/no/such/front.json")]
+    [InlineData("explore", "--model", "resnet20", "--dataset", "cifar10:/no/such/dir")]
+    [InlineData("explore", "--model", "resnet20", "--population", "0")]
+    public void BadAdaptiveArgumentsGiveAClearError(params string[] args)
+    {
+        var (exit, stdout, stderr) = Elide(args);
+        Assert.NotEqual(0, exit);
+        Assert.DoesNotContain("   at ", stderr + stdout);
+        Assert.False(string.IsNullOrWhiteSpace(stderr + stdout));
+    }
+
+    [Fact]
+    public void BenchWithAConfigurationReportsItsWork()
+    {
+        var (exit, stdout, stderr) = Elide("bench", "--model", "resnet8", "--config", "011", "--threads", "1", "--seconds", "0.01", "--iterations", "2", "--json");
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("\"config\":\"011\"", stdout);
+        var (_, full, _) = Elide("bench", "--model", "resnet8", "--threads", "1", "--seconds", "0.01", "--iterations", "2", "--json");
+        long Macs(string json) => System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("macs_per_image").GetInt64();
+        Assert.True(Macs(stdout) < Macs(full));
+    }
+
+    [Fact]
+    public void RunFollowsAChangingBudgetOnAGivenFront()
+    {
+        string front = Temp("resnet8.front.json");
+        File.WriteAllText(front, new ParetoFront
+        {
+            Model = "resnet8", Blocks = 3,
+            Front =
+            [
+                new OperatingPoint { Config = "111", ValAccuracy = 0.9, LatencyMsBatch1 = 1000, LatencyMsBatch64 = 60000, EnergyMillijoules = 0.5 },
+                new OperatingPoint { Config = "011", ValAccuracy = 0.8, LatencyMsBatch1 = 500, LatencyMsBatch64 = 30000, EnergyMillijoules = 0.3 },
+            ],
+        }.ToJson());
+        var (exit, stdout, stderr) = Elide("run", "--model", "resnet8", "--front", front, "--schedule", "2000,600,2000", "--images", "2", "--threads", "1");
+        Assert.True(exit == 0, stderr);
+        var phases = stdout.Split('\n').Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^phase \d")).ToList();
+        Assert.Equal(3, phases.Count);
+        Assert.Contains(" 111 ", phases[0]);
+        Assert.Contains(" 011 ", phases[1]);
+        Assert.Contains(" 111 ", phases[2]);
+        Assert.Contains("total", stdout);
+        Assert.Contains("accuracy not measured", stdout);
+    }
+}

@@ -1,0 +1,109 @@
+using Elide.Adaptive;
+using Elide.Data;
+using Elide.Runtime;
+
+namespace Elide.Tests.Adaptive;
+
+public class ExplorationTests
+{
+    private static ExplorationOptions Options(string? state)
+    {
+        var graph = TinyNetworks.Build(14);
+        var session = new InferenceSession(graph, new SessionOptions { Threads = 1 });
+        return new ExplorationOptions
+        {
+            Model = graph,
+            ModelName = "tiny14",
+            Validation = TinyNetworks.Dataset(session, 40, 1, "val"),
+            Test = TinyNetworks.Dataset(session, 24, 2, "test"),
+            SearchImages = 24,
+            Threads = 1,
+            LargeBatch = 3,
+            Search = new FrontSearchOptions(Evolution: new Nsga2Options(Population: 6, Generations: 2), RefinementPasses: 1),
+            Measurement = new LatencyMeasurementOptions(1, 1, 0),
+            Calibration = new CostCalibrationOptions(RandomConfigurations: 6),
+            StatePath = state,
+        };
+    }
+
+    [Fact]
+    public void ExplorationProducesAProfiledFrontAndResumesWithoutRescoring()
+    {
+        string state = Path.Combine(Directory.CreateTempSubdirectory("explore").FullName, "state.json");
+        var first = Exploration.Run(Options(state));
+        Assert.True(first.PrefixCaching);
+        Assert.Equal(0, first.Resumed);
+        Assert.True(first.Search.NewEvaluations > 0);
+        var f = first.Front;
+        Assert.Equal(6, f.Blocks);
+        Assert.Equal(3, f.LargeBatch);
+        Assert.Contains(f.Front, p => p.Config == "111111");
+        var all = f.Front.Single(p => p.Config == "111111");
+        Assert.Equal(1.0, all.ValAccuracy); // labels are the full model's own predictions
+        Assert.NotNull(all.TestAccuracy);
+        Assert.All(f.Front, p =>
+        {
+            Assert.True(p.Mask.Runs(2) && p.Mask.Runs(4)); // downsampling blocks of ResNet-14
+            Assert.True(p.LatencyMsBatch1 > 0 && p.LatencyMsBatch64 > 0 && p.PredictedMsBatch1 > 0 && p.PredictedMsBatch64 > 0);
+            Assert.True(p.Macs > 0 && p.EnergyMillijoules > 0);
+        });
+        Assert.True(f.Front.Where(p => p.Config != "111111").All(p => p.Macs < all.Macs));
+        Assert.Equal(2, f.CostModels.Count);
+        Assert.Equal(ParetoFront.FromJson(f.ToJson()).Front.Count, f.Front.Count);
+
+        var second = Exploration.Run(Options(state));
+        Assert.Equal(0, second.Search.NewEvaluations);
+        Assert.Equal(first.Search.Evaluated.Count, second.Resumed);
+        Assert.Equal(first.Search.Front.Select(c => c.Mask.ToString()), second.Search.Front.Select(c => c.Mask.ToString()));
+    }
+
+    [Fact]
+    public void ResNet8ExploresItsOnlySkippableBlockAndAModelWithoutBlocksIsRejected()
+    {
+        var graph = TinyNetworks.Build(8); // blocks: identity, downsampling, downsampling
+        var session = new InferenceSession(graph, new SessionOptions { Threads = 1 });
+        var o = Options(null) with { Model = graph, ModelName = "tiny8", Validation = TinyNetworks.Dataset(session, 8, 1, "v"), Test = null, SearchImages = 8 };
+        var result = Exploration.Run(o);
+        Assert.Equal(3, result.Front.Blocks);
+        Assert.All(result.Front.Front, p => Assert.Matches("^[01]11$", p.Config));
+        Assert.Null(result.Front.Front[0].TestAccuracy);
+
+        var flat = new Elide.Graph.ComputeGraph();
+        var x = flat.AddInput("input", new Elide.Tensors.Shape(-1, 1, 9, 9));
+        var pooled = flat.Apply("flatten", new Elide.Ops.FlattenOp(1), flat.Apply("pool", new Elide.Ops.GlobalPoolOp(Elide.Ops.PoolKind.Average), x));
+        flat.MarkOutput(pooled);
+        var e = Assert.Throws<ArgumentException>(() => Exploration.Run(o with { Model = flat, ModelName = "flat" }));
+        Assert.Contains("no residual blocks", e.Message);
+    }
+
+    [Fact]
+    public void PhaseRunnerFollowsTheBudgetAndCountsCorrectly()
+    {
+        var graph = TinyNetworks.Build(20);
+        var session = new InferenceSession(graph, new SessionOptions { Threads = 1 });
+        var data = TinyNetworks.SelfLabelled(session, 12, 5);
+        var front = new ParetoFront
+        {
+            Model = "tiny20", Blocks = 9,
+            Front =
+            [
+                new OperatingPoint { Config = "111111111", ValAccuracy = 1.0, LatencyMsBatch1 = 10, LatencyMsBatch64 = 100, EnergyMillijoules = 1 },
+                new OperatingPoint { Config = "100100100", ValAccuracy = 0.5, LatencyMsBatch1 = 4, LatencyMsBatch64 = 40, EnergyMillijoules = 0.4 },
+            ],
+        };
+        var phases = new[] { new Phase("slow", new Budget(LatencyMs: 1e6), 6), new Phase("fast", new Budget(LatencyMs: 5), 5), new Phase("tight", new Budget(LatencyMs: 1), 1) };
+        var results = PhaseRunner.Run(session, new AdaptivePolicy(front), phases, data, data.Shape);
+        Assert.Equal("111111111", results[0].Decision.Point.Config);
+        Assert.Equal(6, results[0].Correct); // all blocks agree with their own labels
+        Assert.Equal("100100100", results[1].Decision.Point.Config);
+        Assert.False(results[2].Decision.Feasible);
+        Assert.Equal("100100100", results[2].Decision.Point.Config);
+        // Images 6..10 under the fast configuration, counted the same way the evaluator counts.
+        var sub = new LabelledImages(data.Shape, data.Pixels.AsSpan(6 * 81, 5 * 81).ToArray(), data.Labels[6..11]);
+        Assert.Equal(new Evaluator(session, sub).Evaluate(SkipMask.Parse("100100100")).Correct, results[1].Correct);
+        var work = ConfigurationWork.Of(session, session.GetPlan(new Elide.Tensors.Shape(1, 1, 9, 9)));
+        Assert.Equal(5 * work.EnergyPerImageMillijoules(SkipMask.Parse("100100100"), EnergyModel.Default), results[1].ModelledEnergyMillijoules, 12);
+        Assert.All(results, r => Assert.True(r.MedianMs > 0));
+        Assert.Throws<ArgumentException>(() => PhaseRunner.Run(session, new AdaptivePolicy(front with { Blocks = 2, Front = [new OperatingPoint { Config = "11" }] }), phases, data, data.Shape));
+    }
+}
