@@ -9,13 +9,14 @@
 #   inference: resnet20, resnet56 at batch 1 and 64; resnet18, mobilenet_v2 at batch 1 and 8;
 #              threads 1 and 2; ORT (spinning off; at 2 threads also spinning on) and PyTorch eager
 #   training:  PyTorch eager SGD step, resnet20 and resnet56, batch 128, threads 1 and 2
-# Every measurement: median of at least PEERS_ITERS (30) timed runs and at least PEERS_MIN_SECONDS (3) s,
+# Every measurement: median of at least PEERS_ITERS (30) timed runs and at least PEERS_MIN_SECONDS (2) s,
 # after PEERS_WARMUP (10) untimed runs; training uses at least 10 steps and the same time, after 2 warm-up
 # steps. The whole matrix is repeated PEERS_ROUNDS (3) times, rounds one after the other, and the tables
 # keep, per configuration, the round with the lowest median: the machine is shared, and a 2-thread run
 # collapses whenever another process takes a core, so the best round is the closest to an idle machine.
 # Writes OUTDIR/results.jsonl (one JSON object per run, all rounds), OUTDIR/results.md (tables) and
-# OUTDIR/machine.txt (date, CPU, versions, load). Takes about 12 minutes on 2 cores.
+# OUTDIR/machine.txt (date, CPU, versions, load). Takes about 11 minutes on an idle 2-core machine,
+# longer when other processes compete for the cores.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -24,7 +25,7 @@ out="${1:-$repo/bench/out/peers}"
 python=/usr/bin/python3
 iters="${PEERS_ITERS:-30}"
 warmup="${PEERS_WARMUP:-10}"
-min_seconds="${PEERS_MIN_SECONDS:-3}"
+min_seconds="${PEERS_MIN_SECONDS:-2}"
 rounds="${PEERS_ROUNDS:-3}"
 
 mkdir -p "$out/models"

@@ -1,6 +1,8 @@
 """Turns the JSON lines written by ort_bench.mjs / torch_bench.py into markdown tables.
 
-Usage: /usr/bin/python3 bench/peers/summarize.py results.jsonl > results.md
+Usage: /usr/bin/python3 bench/peers/summarize.py results.jsonl [more.jsonl ...] > results.md
+
+Several files (e.g. from separate run_peers.sh invocations) are pooled as extra rounds.
 
 A configuration measured in several rounds (same runtime, model, batch, threads, spin, mode) is shown by
 its round with the lowest median; the "spread" column gives the worst median of the row's runs over their
@@ -46,10 +48,10 @@ def cell(record: dict | None) -> str:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print("usage: summarize.py results.jsonl", file=sys.stderr)
+    if not argv:
+        print("usage: summarize.py results.jsonl [more.jsonl ...]", file=sys.stderr)
         return 2
-    records = load(argv[0])
+    records = [r for path in argv for r in load(path)]
     groups = group_rounds(records)
     rounds = max((len(runs) for runs in groups.values()), default=0)
     inference: dict[tuple, dict[str, list[dict]]] = {}
