@@ -110,8 +110,13 @@ public sealed class WorkerPool : IDisposable
             try { Drain((int)generation); }
             finally { insideTask = false; }
 
-            var spin = new SpinWait();
-            while (Volatile.Read(ref remaining) != 0) spin.SpinOnce(-1);
+            // Busy-wait: the other items finish within microseconds; SpinWait.SpinOnce would start yielding
+            // the core after a few iterations and a descheduled caller costs a whole scheduler slice.
+            while (Volatile.Read(ref remaining) != 0) Thread.SpinWait(8);
+            // Close the generation before the fields are reused: a worker that read this generation's state
+            // just before the next Run writes a larger count would otherwise win its CAS on the stale state and
+            // run an index of the next task twice. Once closed, that CAS fails.
+            Volatile.Write(ref state, (generation << 32) | int.MaxValue);
             task = null;
             error?.Throw();
         }
@@ -150,7 +155,6 @@ public sealed class WorkerPool : IDisposable
         while (!disposed)
         {
             long start = Stopwatch.GetTimestamp();
-            var spin = new SpinWait();
             while (Volatile.Read(ref wakeGeneration) == seenWake && !disposed)
             {
                 if (Stopwatch.GetTimestamp() - start > spinTicks)
@@ -161,7 +165,7 @@ public sealed class WorkerPool : IDisposable
                     }
                     break;
                 }
-                spin.SpinOnce(-1);
+                Thread.SpinWait(16); // a pure spin (no yield) so the worker stays on its core between layers
             }
             if (disposed) return;
             seenWake = Volatile.Read(ref wakeGeneration);

@@ -90,4 +90,19 @@ public class WorkerPoolTests
         }
         Assert.Equal(total, next);
     }
+
+    [Fact]
+    public void GrowingTaskCountsBackToBackNeverRunAnIndexTwice()
+    {
+        // Regression: a late worker could claim an index of the next, larger run through the previous
+        // generation's state, running it twice and ending the run early.
+        using var pool = new WorkerPool(2, spinMicroseconds: 500);
+        for (int round = 0; round < 20_000; round++)
+        {
+            int count = round % 2 == 0 ? 2 : 2 + round % 61;
+            var task = new CountingTask(count);
+            pool.Run(count, task);
+            for (int i = 0; i < count; i++) Assert.Equal(1, task.Hits[i]);
+        }
+    }
 }
