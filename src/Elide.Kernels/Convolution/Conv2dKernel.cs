@@ -273,7 +273,8 @@ public sealed unsafe class Conv2dKernel
             {
                 case ConvTaskMode.Images:
                     {
-                        float* slot = Workspace == null ? null : Workspace + index * kernel.layout!.ImageFloats;
+                        // Only implicit GEMM has a per-image workspace; other methods may still be handed a scratch pointer.
+                        float* slot = Workspace == null || kernel.layout is null ? null : Workspace + index * kernel.layout.ImageFloats;
                         int n;
                         while ((n = Interlocked.Increment(ref NextImage) - 1) < kernel.Geometry.Batch)
                             kernel.RunImage(this, n, slot, null);
