@@ -18,6 +18,7 @@ public static class Program
             InfoCommand.Create(),
             ExportCommand.Create(),
             InferCommand.Create(),
+            ServeCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }
