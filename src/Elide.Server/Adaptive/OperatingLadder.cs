@@ -22,6 +22,10 @@ public sealed class OperatingLadder
         Front = front;
     }
 
+    /// <summary>A ladder from given rungs and latency model (tests and tools that calibrate elsewhere).</summary>
+    internal static OperatingLadder Create(IReadOnlyList<ServingPoint> points, LatencyModel latency, ParetoFront? front = null) =>
+        new(points, latency, points.All(p => p.Accuracy is not null), front);
+
     /// <summary>The rungs, level 0 first (most accurate).</summary>
     public IReadOnlyList<ServingPoint> Points { get; }
 
