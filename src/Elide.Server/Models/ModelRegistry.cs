@@ -66,12 +66,16 @@ public sealed class ModelRegistry : IHostedService
         return Task.CompletedTask;
     }
 
-    /// <summary>Refuses new work (readiness turns 503) while in-flight requests finish.</summary>
+    /// <summary>
+    /// Refuses new work (readiness turns 503) and runs what is queued at once, without waiting for batches to
+    /// fill, so the web server's own shutdown (which waits for open requests) is not held up by the batching delay.
+    /// </summary>
     public void BeginDraining()
     {
         if (draining) return;
         draining = true;
         logger.LogInformation("Draining: refusing new requests, finishing {Queued} queued images", models.Values.Sum(m => m.Scheduler.QueuedImages));
+        foreach (var m in models.Values) m.Scheduler.StopAccepting();
     }
 
     /// <summary>Loads <paramref name="name"/> again from its source and swaps it in atomically.</summary>
@@ -108,7 +112,6 @@ public sealed class ModelRegistry : IHostedService
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         BeginDraining();
-        foreach (var m in models.Values) m.Scheduler.StopAccepting();
         try { await Task.WhenAll(models.Values.Select(m => m.Scheduler.Drained)).WaitAsync(cancellationToken); }
         catch (OperationCanceledException) { logger.LogWarning("Shutdown timeout: {Queued} queued images were not answered", models.Values.Sum(m => m.Scheduler.QueuedImages)); }
         logger.LogInformation("Drained; stopped");
