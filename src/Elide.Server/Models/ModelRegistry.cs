@@ -81,12 +81,14 @@ public sealed class ModelRegistry : IHostedService
     /// <summary>Loads <paramref name="name"/> again from its source and swaps it in atomically.</summary>
     /// <exception cref="KeyNotFoundException">No such model.</exception>
     /// <exception cref="ArgumentException">The new model cannot be served; the old generation stays in place.</exception>
+    /// <exception cref="InvalidOperationException">The server is shutting down.</exception>
     public async Task<ServedModel> ReloadAsync(string name, CancellationToken cancellationToken = default)
     {
         var current = Find(name) ?? throw new KeyNotFoundException($"model '{name}' is not served");
         await reloadGate.WaitAsync(cancellationToken);
         try
         {
+            if (draining) throw new InvalidOperationException($"the server is shutting down; model '{name}' is not reloaded");
             current = Find(name)!;
             ServedModel next;
             try
@@ -101,6 +103,7 @@ public sealed class ModelRegistry : IHostedService
             }
             models = models.SetItem(name, next);
             current.Scheduler.StopAccepting();
+            if (draining) next.Scheduler.StopAccepting(); // shutdown began while it loaded
             metrics.Reloads.Add(1, new("model", name), new("outcome", "swapped"));
             logger.LogInformation("Reloaded {Model}: v{Old} → v{New}; v{Old} finishes its queue", name, current.Version, next.Version, current.Version);
             return next;
@@ -112,6 +115,10 @@ public sealed class ModelRegistry : IHostedService
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         BeginDraining();
+        // A reload finishing now would add a generation after draining began: wait for it (it then stops itself).
+        try { await reloadGate.WaitAsync(cancellationToken); reloadGate.Release(); }
+        catch (OperationCanceledException) { }
+        foreach (var m in models.Values) m.Scheduler.StopAccepting();
         try { await Task.WhenAll(models.Values.Select(m => m.Scheduler.Drained)).WaitAsync(cancellationToken); }
         catch (OperationCanceledException) { logger.LogWarning("Shutdown timeout: {Queued} queued images were not answered", models.Values.Sum(m => m.Scheduler.QueuedImages)); }
         logger.LogInformation("Drained; stopped");

@@ -117,11 +117,13 @@ public static class InferenceEndpoints
     private static async Task<IResult> LoadAsync(string name, ModelRegistry registry)
     {
         if (registry.Find(name) is null) return Error(404, $"model '{name}' is not served; the repository extension here reloads served models only");
+        if (registry.IsDraining) return Error(503, "the server is shutting down");
         try
         {
             var next = await registry.ReloadAsync(name);
             return Results.Json(new Dictionary<string, object> { ["name"] = name, ["version"] = next.Version.ToString(CultureInfo.InvariantCulture) });
         }
+        catch (InvalidOperationException e) when (registry.IsDraining) { return Error(503, e.Message); }
         catch (Exception e) when (e is ArgumentException or IOException or FormatException or UnauthorizedAccessException || e.GetType().Name.EndsWith("FormatException", StringComparison.Ordinal))
         {
             return Error(400, $"reload of '{name}' failed, the previous version keeps serving: {e.Message}");
