@@ -20,6 +20,7 @@ public static class Program
             InferCommand.Create(),
             ExploreCommand.Create(),
             RunCommand.Create(),
+            ServeCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

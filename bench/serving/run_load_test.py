@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""Load test of `elide serve`: full-depth capacity, then 0.5x/1x/1.5x/2x of it against fixed full depth and
+adaptive mode, with `hey` on loopback. Bounded in time (each phase runs --seconds). Prints a Markdown table and
+writes results.json beside the raw hey CSVs in --out.
+
+Open-loop approximation: hey workers are closed loops, so many workers (--workers) each limited to rate/workers
+requests per second offer a rate that does not fall when the server slows down, as long as a response (result or
+429) returns within one worker period; the script reports the rate actually offered.
+
+The Pareto front used by both modes is written by this script from the server's own default ladder (its masks and
+MACs) with SYNTHETIC accuracies, see synthetic_accuracy(); replace --front with a trained model's real front
+(`elide explore --report`) when one exists.
+"""
+import argparse, csv, json, os, random, signal, statistics, subprocess, sys, time, urllib.request
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+CLI = os.path.join(ROOT, "src", "Elide.Cli", "bin", "Release", "net10.0", "Elide.Cli.dll")
+
+
+def synthetic_accuracy(full_accuracy, macs, full_macs):
+    """Accuracy drop grows with the square of the skipped fraction of work, scaled so that a 2x speed-up (half the
+    MACs skipped) costs 1.0 point: the project's target for the Stochastic-Depth model (issue 5; Huang et al. 2016
+    report 0.71 points at 2x power efficiency). NOT measured: a stand-in until a trained model's front exists."""
+    skipped = 1.0 - macs / full_macs
+    return full_accuracy - 0.04 * skipped * skipped
+
+
+def get(port, path):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as r:
+        return r.read().decode()
+
+
+def start_server(args, extra, log):
+    cmd = ["dotnet", CLI, "serve", "-m", args.model, "--port", str(args.port), "--max-batch", str(args.max_batch),
+           "--threads", str(args.threads), "--reload-poll-ms", "0"] + extra
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + args.startup_timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited with {proc.returncode}; see {log.name}")
+        try:
+            if json.loads(get(args.port, "/v2/health/ready")).get("ready"):
+                return proc
+        except OSError:
+            pass
+        time.sleep(0.5)
+    proc.kill()
+    raise SystemExit("server did not become ready")
+
+
+def stop_server(proc):
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def scrape(port):
+    """Sums of elide_images_total and elide_served_accuracy_sum, and images per configuration."""
+    images, accuracy, per_config = 0.0, 0.0, {}
+    for line in get(port, "/metrics").splitlines():
+        if line.startswith("elide_images_total{"):
+            config = line.split('config="')[1].split('"')[0]
+            value = float(line.rsplit(" ", 1)[1])
+            images += value
+            per_config[config] = per_config.get(config, 0) + value
+        elif line.startswith("elide_served_accuracy_sum{"):
+            accuracy += float(line.rsplit(" ", 1)[1])
+    return images, accuracy, per_config
+
+
+def hey(args, rate, csv_path, workers=None):
+    """Runs hey for --seconds. With a rate, --processes hey processes of workers/processes workers each, started
+    evenly across one worker period: the workers of one hey process tick in step, so a single process would send
+    synchronized bursts of `workers` requests instead of a steady rate. Returns (latency ms, status) per request."""
+    workers = workers or args.workers
+    groups = args.processes if rate else 1
+    per_group = max(1, workers // groups)
+    url = f"http://127.0.0.1:{args.port}/v2/models/{args.name}/infer"
+    period = groups * per_group / rate if rate else 0
+    procs = []
+    for g in range(groups):
+        cmd = ["hey", "-z", f"{args.seconds}s", "-c", str(per_group), "-m", "POST", "-T", "application/json",
+               "-D", args.body, "-t", "30", "-o", "csv"]
+        if rate:
+            cmd += ["-q", f"{rate / (groups * per_group):.4f}"]
+        out = open(f"{csv_path}.{g}", "w")
+        procs.append((subprocess.Popen(cmd + [url], stdout=out), out))
+        if rate and g + 1 < groups:
+            time.sleep(period / groups)
+    rows = []
+    for g, (proc, out) in enumerate(procs):
+        proc.wait()
+        out.close()
+        with open(f"{csv_path}.{g}") as f:
+            rows += [(float(r["response-time"]) * 1000, int(r["status-code"])) for r in csv.DictReader(f)]
+        os.remove(f"{csv_path}.{g}")
+    with open(csv_path, "w") as f:
+        f.write("latency_ms,status\n" + "".join(f"{ms:.3f},{st}\n" for ms, st in rows))
+    return rows
+
+
+def summarize(rows, seconds, slo_ms):
+    ok = sorted(ms for ms, status in rows if status == 200)
+    def pct(q):
+        return ok[min(len(ok) - 1, int(q * len(ok)))] if ok else float("nan")
+    return {
+        "offered_rps": len(rows) / seconds,
+        "throughput_rps": len(ok) / seconds,
+        "goodput_rps": sum(1 for ms in ok if ms <= slo_ms) / seconds,
+        "p50_ms": pct(0.50),
+        "p99_ms": pct(0.99),
+        "rejected_429": sum(1 for _, s in rows if s == 429),
+        "other_errors": sum(1 for _, s in rows if s not in (200, 429)),
+    }
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", default="resnet20")
+    p.add_argument("--port", type=int, default=18123)
+    p.add_argument("--seconds", type=int, default=20, help="duration of every load phase")
+    p.add_argument("--workers", type=int, default=64)
+    p.add_argument("--processes", type=int, default=16, help="hey processes per paced phase, started staggered")
+    p.add_argument("--max-batch", type=int, default=8)
+    p.add_argument("--threads", type=int, default=os.cpu_count())
+    p.add_argument("--slo-ms", type=float, default=0, help="p99 SLO; default: 4x the full-depth batch latency at max batch")
+    p.add_argument("--full-accuracy", type=float, default=0.925, help="accuracy assigned to full depth in the synthetic front")
+    p.add_argument("--factors", default="0.5,1,1.5,2")
+    p.add_argument("--startup-timeout", type=float, default=600)
+    p.add_argument("--out", default=os.path.join(ROOT, "bench", "serving", "results"))
+    args = p.parse_args()
+    args.name = os.path.splitext(os.path.basename(args.model))[0]
+    os.makedirs(args.out, exist_ok=True)
+    log = open(os.path.join(args.out, "server.log"), "w")
+
+    # A one-image request with seeded random pixels, shape from the model's metadata.
+    server = start_server(args, [], log)
+    meta = json.loads(get(args.port, f"/v2/models/{args.name}"))
+    stop_server(server)
+    shape = [1] + meta["inputs"][0]["shape"][1:]
+    count = 1
+    for d in shape:
+        count *= d
+    rng = random.Random(7)
+    args.body = os.path.join(args.out, "request.json")
+    with open(args.body, "w") as f:
+        json.dump({"inputs": [{"name": meta["inputs"][0]["name"], "shape": shape, "datatype": "FP32",
+                               "data": [round(rng.random(), 4) for _ in range(count)]}]}, f)
+
+    ladder = meta["elide"]["front"]
+    full_macs = ladder[0]["macs"]
+    front = {"model": args.name, "blocks": meta["elide"]["blocks"], "front": [
+        {"config": pt["config"], "val_accuracy": synthetic_accuracy(args.full_accuracy, pt["macs"], full_macs),
+         "test_accuracy": None, "latency_ms_b1": pt["predicted_ms"]["1"],
+         "latency_ms_b64": 0, "macs": pt["macs"], "energy_mj": 0} for pt in ladder]}
+    front_path = os.path.join(args.out, f"{args.name}.synthetic.front.json")
+    with open(front_path, "w") as f:
+        json.dump(front, f, indent=2)
+    full_config = ladder[0]["config"]
+    slo = args.slo_ms or 4 * ladder[0]["predicted_ms"][str(args.max_batch)]
+    accuracy_of = {pt["config"]: pt["val_accuracy"] for pt in front["front"]}
+    print(f"model {args.name}: {len(ladder)} configurations, SLO p99 {slo:.1f} ms, front {front_path}", flush=True)
+
+    common = ["--front", f"{args.name}={front_path}", "--slo-p99-ms", str(slo)]
+    modes = {"fixed full depth": common + ["--config", full_config], "adaptive": common}
+
+    # Capacity: closed-loop saturation of fixed full depth without SLO admission, so every request is served.
+    server = start_server(args, common + ["--config", full_config, "--no-slo-admission", "--max-queue", "100000"], log)
+    hey(args, 0, os.path.join(args.out, "warmup.csv"), workers=2 * args.max_batch)
+    cap = summarize(hey(args, 0, os.path.join(args.out, "capacity.csv"), workers=2 * args.max_batch), args.seconds, slo)
+    stop_server(server)
+    capacity = cap["throughput_rps"]
+    print(f"full-depth capacity: {capacity:.1f} req/s (p50 {cap['p50_ms']:.1f} ms at {2 * args.max_batch} concurrent)", flush=True)
+
+    results = {"model": args.name, "slo_p99_ms": slo, "capacity_rps": capacity, "front": front_path,
+               "seconds": args.seconds, "workers": args.workers, "max_batch": args.max_batch, "runs": []}
+    for mode, extra in modes.items():
+        server = start_server(args, extra, log)
+        hey(args, capacity * 0.5, os.path.join(args.out, "warmup.csv"))
+        for factor in [float(x) for x in args.factors.split(",")]:
+            before = scrape(args.port)
+            rows = hey(args, capacity * factor, os.path.join(args.out, f"{mode.split()[0]}-{factor}x.csv"))
+            after = scrape(args.port)
+            s = summarize(rows, args.seconds, slo)
+            images = after[0] - before[0]
+            s["mean_accuracy"] = (after[1] - before[1]) / images if images else float("nan")
+            s["configs"] = {c: int(after[2].get(c, 0) - before[2].get(c, 0)) for c in after[2] if after[2].get(c, 0) - before[2].get(c, 0) > 0}
+            s.update(mode=mode, factor=factor)
+            results["runs"].append(s)
+            print(f"{mode:17} {factor:>4}x offered {s['offered_rps']:6.1f}/s  throughput {s['throughput_rps']:6.1f}/s  goodput {s['goodput_rps']:6.1f}/s  "
+                  f"p50 {s['p50_ms']:7.1f}  p99 {s['p99_ms']:7.1f} ms  429 {s['rejected_429']:5d}  err {s['other_errors']}  acc {100 * s['mean_accuracy']:.2f}%", flush=True)
+        stop_server(server)
+
+    with open(os.path.join(args.out, "results.json"), "w") as f:
+        json.dump(results, f, indent=2)
+    print()
+    print(f"| mode | load | offered req/s | throughput req/s | goodput req/s (≤ {slo:.0f} ms) | p50 ms | p99 ms | 429s | mean accuracy (synthetic) |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in results["runs"]:
+        print(f"| {r['mode']} | {r['factor']}x | {r['offered_rps']:.1f} | {r['throughput_rps']:.1f} | {r['goodput_rps']:.1f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['rejected_429']} | {100 * r['mean_accuracy']:.2f}% |")
+    fixed2 = next((r for r in results["runs"] if r["mode"] != "adaptive" and r["factor"] == 2.0), None)
+    adapt2 = next((r for r in results["runs"] if r["mode"] == "adaptive" and r["factor"] == 2.0), None)
+    if fixed2 and adapt2:
+        ratio = adapt2["goodput_rps"] / fixed2["goodput_rps"] if fixed2["goodput_rps"] else float("inf")
+        cost = 100 * (fixed2["mean_accuracy"] - adapt2["mean_accuracy"])
+        print(f"\nAt 2x: adaptive p99 {adapt2['p99_ms']:.1f} ms (SLO {slo:.1f}), goodput {ratio:.2f}x fixed full depth, accuracy cost {cost:.2f} points")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+namespace Elide.Server.Adaptive;
+
+/// <summary>One queued request as the controller sees it.</summary>
+/// <param name="AgeMs">Time it has waited so far.</param>
+/// <param name="Images">Images it carries.</param>
+public readonly record struct QueuedWork(double AgeMs, int Images);
+
+/// <summary>What the controller did at one decision.</summary>
+public enum ControllerAction
+{
+    /// <summary>Kept the level.</summary>
+    Hold,
+    /// <summary>Moved one level faster: the queue's predicted completion exceeded the planning budget.</summary>
+    Degrade,
+    /// <summary>Jumped to the required level at once: the current level would already miss the SLO itself.</summary>
+    EmergencyDegrade,
+    /// <summary>Moved one level deeper after low load persisted for the hold time.</summary>
+    Recover,
+}
+
+/// <summary>A controller decision, reported in metrics, logs and responses.</summary>
+/// <param name="Level">The level to run this batch at.</param>
+/// <param name="RequiredLevel">The deepest level whose predicted completion fits the budget now.</param>
+/// <param name="PredictedMs">Predicted completion of the slowest queued request at <paramref name="Level"/>.</param>
+/// <param name="Action">How the level changed.</param>
+public sealed record ControllerDecision(int Level, int RequiredLevel, double PredictedMs, ControllerAction Action);
+
+/// <summary>
+/// Chooses a ladder level per batch so that queued requests complete within the p99 SLO.
+/// <para>
+/// For a level, the predicted completion of the queue is simulated batch by batch with the same grouping the
+/// batcher uses: a request in batch k finishes at (its age) + (sum of predicted latencies of batches 1..k). The
+/// <em>required</em> level is the deepest whose worst completion fits <c>headroom · SLO</c>. Degradation is gradual
+/// (one level per batch) unless the current level would miss the SLO outright, in which case it jumps. Recovery is
+/// hysteretic: the requirement must stay below the current level for <c>recoveryHold</c>, and the next deeper level
+/// must fit the tighter <c>recoveryFraction · SLO</c>, before depth comes back one level at a time.
+/// </para>
+/// Not thread-safe: one batch worker owns it; <see cref="Level"/> may be read from anywhere.
+/// </summary>
+public sealed class AdaptiveController
+{
+    private readonly OperatingLadder ladder;
+    private readonly double slo, budget, recoveryBudget, holdMs;
+    private volatile int level;
+    private double lowSinceMs = double.NaN;
+
+    /// <param name="ladder">The rungs and their latency model.</param>
+    /// <param name="sloMs">The p99 objective.</param>
+    /// <param name="headroom">Fraction of the SLO to plan with.</param>
+    /// <param name="recoveryFraction">Fraction the deeper level must fit before recovering.</param>
+    /// <param name="recoveryHoldMs">How long low load must persist per recovery step.</param>
+    /// <param name="maxBatch">Largest batch the batcher forms.</param>
+    public AdaptiveController(OperatingLadder ladder, double sloMs, double headroom, double recoveryFraction, double recoveryHoldMs, int maxBatch)
+    {
+        this.ladder = ladder;
+        slo = sloMs;
+        budget = headroom * sloMs;
+        recoveryBudget = recoveryFraction * sloMs;
+        holdMs = recoveryHoldMs;
+        MaxBatch = maxBatch;
+    }
+
+    /// <summary>Largest batch.</summary>
+    public int MaxBatch { get; }
+
+    /// <summary>The level in force.</summary>
+    public int Level => level;
+
+    /// <summary>The last decision, or null before the first batch.</summary>
+    public ControllerDecision? Last { get; private set; }
+
+    /// <summary>Decides the level for the next batch.</summary>
+    /// <param name="queue">Queued requests in FIFO order (the next batch is taken from the front).</param>
+    /// <param name="nowMs">A monotonic clock in milliseconds (only differences matter).</param>
+    public ControllerDecision Decide(IReadOnlyList<QueuedWork> queue, double nowMs)
+    {
+        int fastest = ladder.Points.Count - 1;
+        int required = fastest;
+        for (int l = 0; l < ladder.Points.Count; l++)
+            if (PredictWorstMs(l, queue) <= budget) { required = l; break; }
+
+        int current = level;
+        var action = ControllerAction.Hold;
+        if (required > current)
+        {
+            lowSinceMs = double.NaN;
+            if (PredictWorstMs(current, queue) > slo) { current = required; action = ControllerAction.EmergencyDegrade; }
+            else { current++; action = ControllerAction.Degrade; }
+        }
+        else if (required < current)
+        {
+            if (double.IsNaN(lowSinceMs)) lowSinceMs = nowMs;
+            if (nowMs - lowSinceMs >= holdMs && PredictWorstMs(current - 1, queue) <= recoveryBudget)
+            {
+                current--;
+                action = ControllerAction.Recover;
+                lowSinceMs = nowMs;
+            }
+        }
+        else lowSinceMs = double.NaN;
+
+        level = current;
+        Last = new ControllerDecision(current, required, PredictWorstMs(current, queue), action);
+        return Last;
+    }
+
+    /// <summary>
+    /// Predicted completion (from now, plus each request's age) of the slowest queued request at <paramref name="atLevel"/>,
+    /// grouping requests into batches the way <see cref="TakeCount"/> does.
+    /// </summary>
+    public double PredictWorstMs(int atLevel, IReadOnlyList<QueuedWork> queue)
+    {
+        var model = ladder.Latency;
+        double t = 0, worst = 0;
+        int i = 0;
+        int remaining = 0;
+        foreach (var q in queue) remaining += q.Images;
+        while (i < queue.Count)
+        {
+            int take = TakeCount(queue, i, remaining, model, out int images);
+            t += model.PredictMs(atLevel, model.SizeIndexAtLeast(images));
+            worst = Math.Max(worst, queue[i].AgeMs + t);
+            i += take;
+            remaining -= images;
+        }
+        return worst;
+    }
+
+    /// <summary>
+    /// How many requests from <paramref name="start"/> form the next batch: FIFO, up to the largest plan size not
+    /// above the images waiting (so batches run on exact plan sizes when requests carry one image each), at least one.
+    /// </summary>
+    /// <param name="queue">The queue.</param>
+    /// <param name="start">First request of the batch.</param>
+    /// <param name="remainingImages">Images queued from <paramref name="start"/> on.</param>
+    /// <param name="model">Provides the plan sizes.</param>
+    /// <param name="images">Images in the batch.</param>
+    public static int TakeCount(IReadOnlyList<QueuedWork> queue, int start, int remainingImages, LatencyModel model, out int images)
+    {
+        int target = model.PlanSizes[model.SizeIndexAtMost(Math.Min(remainingImages, model.PlanSizes[^1]))];
+        images = queue[start].Images;
+        int take = 1;
+        while (start + take < queue.Count && images + queue[start + take].Images <= target)
+        {
+            images += queue[start + take].Images;
+            take++;
+        }
+        return take;
+    }
+}

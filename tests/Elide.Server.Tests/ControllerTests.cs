@@ -1,0 +1,118 @@
+using Elide.Adaptive;
+using Elide.Server.Adaptive;
+
+namespace Elide.Server.Tests;
+
+/// <summary>The adaptive controller on a synthetic ladder with exact latencies (no timing involved).</summary>
+public sealed class ControllerTests
+{
+    /// <summary>Four levels; a batch of b images takes (10 − 2·level) ms per image, plan sizes 1, 2, 4.</summary>
+    private static OperatingLadder Ladder()
+    {
+        var sizes = LatencyModel.PlanSizesFor(4);
+        long[] macs = [10, 8, 6, 4];
+        var calibration = sizes.Select(b => (IReadOnlyList<(long, double)>)[(10L, 10.0 * b), (4L, 4.0 * b)]).ToList();
+        var points = macs.Select((m, l) => new ServingPoint(l, SkipMask.All(3).With(0, l == 0), 0.9 - 0.01 * l, null, m)).ToList();
+        return OperatingLadder.Create(points, new LatencyModel(sizes, macs, calibration));
+    }
+
+    private static AdaptiveController Controller(OperatingLadder ladder) =>
+        new(ladder, sloMs: 100, headroom: 0.8, recoveryFraction: 0.5, recoveryHoldMs: 500, maxBatch: 4);
+
+    private static QueuedWork[] Queue(int requests, double ageMs = 0) => Enumerable.Repeat(new QueuedWork(ageMs, 1), requests).ToArray();
+
+    [Fact]
+    public void LatencyModelFitsALineInMacsAndPrefersObservations()
+    {
+        var ladder = Ladder();
+        Assert.Equal([1, 2, 4], ladder.Latency.PlanSizes);
+        Assert.Equal(40, ladder.Latency.PredictMs(0, 2), 9);
+        Assert.Equal(32, ladder.Latency.PredictMs(1, 2), 9);
+        ladder.Latency.Observe(1, 2, 50);
+        Assert.Equal(50, ladder.Latency.PredictMs(1, 2), 9);
+        Assert.True(ladder.Latency.PredictMs(0, 2) > 40); // unseen pairs follow the machine's measured slowdown
+        Assert.Equal(2, ladder.Latency.SizeIndexAtMost(7));
+        Assert.Equal(1, ladder.Latency.SizeIndexAtLeast(2));
+        Assert.Equal(2, ladder.Latency.SizeIndexAtLeast(3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ladder.Latency.SizeIndexAtLeast(5));
+        Assert.Equal([1, 2, 4, 6], LatencyModel.PlanSizesFor(6));
+    }
+
+    [Fact]
+    public void PredictionSimulatesTheBatcherGrouping()
+    {
+        var controller = Controller(Ladder());
+        // 5 requests: a batch of 4 (40 ms) then one of 1 (10 ms); the last finishes at 50 ms plus its age.
+        var queue = new[] { new QueuedWork(30, 1), new QueuedWork(20, 1), new QueuedWork(10, 1), new QueuedWork(5, 1), new QueuedWork(1, 1) };
+        Assert.Equal(70, controller.PredictWorstMs(0, queue), 9); // first request: 30 + 40
+        Assert.Equal(4, AdaptiveController.TakeCount(queue, 0, 5, Ladder().Latency, out int images));
+        Assert.Equal(4, images);
+        Assert.Equal(1, AdaptiveController.TakeCount(queue, 4, 1, Ladder().Latency, out _));
+    }
+
+    [Fact]
+    public void LightLoadKeepsFullDepth()
+    {
+        var controller = Controller(Ladder());
+        var d = controller.Decide(Queue(1), 0);
+        Assert.Equal(0, d.Level);
+        Assert.Equal(ControllerAction.Hold, d.Action);
+    }
+
+    [Fact]
+    public void OverloadDegradesOneLevelPerBatchUnlessTheSloItselfWouldBeMissed()
+    {
+        var controller = Controller(Ladder());
+        // 8 requests: level 0 finishes at 80 ms (> 80 budget? equal: fits); 9 requests with age 5: 5 + 40+40+10 = 95 > 80.
+        var queue = Queue(9, 5);
+        Assert.Equal(95, controller.PredictWorstMs(0, queue), 9);
+        var d = controller.Decide(queue, 0);
+        Assert.Equal(ControllerAction.Degrade, d.Action);
+        Assert.Equal(1, d.Level);
+        Assert.True(d.RequiredLevel >= 1);
+
+        // A queue the current level would finish only after the SLO: jump straight to the level that fits.
+        var fresh = Controller(Ladder());
+        var jam = Queue(10, 30); // level 0: 30 + 100 = 130 > 100; level 3: 30 + 16+16+4·... fits
+        var e = fresh.Decide(jam, 0);
+        Assert.Equal(ControllerAction.EmergencyDegrade, e.Action);
+        Assert.Equal(e.RequiredLevel, e.Level);
+        Assert.True(fresh.PredictWorstMs(e.Level, jam) <= 80);
+    }
+
+    [Fact]
+    public void NeverGoesBeyondTheFastestLevel()
+    {
+        var controller = Controller(Ladder());
+        var hopeless = Queue(200, 90);
+        for (int i = 0; i < 10; i++) controller.Decide(hopeless, i);
+        Assert.Equal(3, controller.Level);
+    }
+
+    [Fact]
+    public void RecoveryWaitsForTheHoldAndTheTighterBudget()
+    {
+        var controller = Controller(Ladder());
+        controller.Decide(Queue(12, 30), 0); // emergency to a fast level
+        int degraded = controller.Level;
+        Assert.True(degraded > 0);
+
+        var light = Queue(1);
+        Assert.Equal(ControllerAction.Hold, controller.Decide(light, 10).Action);  // low load starts the hold
+        Assert.Equal(ControllerAction.Hold, controller.Decide(light, 400).Action); // not yet 500 ms
+        var r = controller.Decide(light, 520);
+        Assert.Equal(ControllerAction.Recover, r.Action);
+        Assert.Equal(degraded - 1, r.Level);
+        Assert.Equal(ControllerAction.Hold, controller.Decide(light, 600).Action); // each step needs its own hold
+        Assert.Equal(ControllerAction.Recover, controller.Decide(light, 1030).Action);
+
+        // Load between the recovery budget (50 ms) and the planning budget (80 ms) holds the level: hysteresis.
+        var mid = Controller(Ladder());
+        mid.Decide(Queue(12, 30), 0);
+        int level = mid.Level;
+        var moderate = Queue(4, 30); // every level fits 80 ms, but level l−1 needs 54 ms > 50
+        for (double t = 0; t < 3000; t += 100) mid.Decide(moderate, t);
+        Assert.True(mid.PredictWorstMs(level - 1, moderate) > 50);
+        Assert.Equal(level, mid.Level);
+    }
+}

@@ -1,0 +1,223 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Elide.Adaptive;
+using Elide.Server.Hosting;
+using Elide.Server.Models;
+
+namespace Elide.Server.Tests;
+
+/// <summary>Queue limits, deadlines, cancellation, fixed mode, fronts and floors, hot reload and draining.</summary>
+public sealed class OperationsTests
+{
+    /// <summary>A batcher that holds a lone request for a minute waiting for company: queue states become deterministic.</summary>
+    private static ServerOptions Holding => ServerFactory.Defaults with { MaxBatchSize = 2, MaxQueueImages = 2, MaxQueueDelayMs = 60_000, AdmitByPrediction = false };
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        var limit = DateTime.UtcNow.AddSeconds(20);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < limit, "condition not reached within 20 s");
+            await Task.Delay(10);
+        }
+    }
+
+    [Fact]
+    public async Task FullQueueIs429WithRetryAfter()
+    {
+        using var factory = new ServerFactory(Holding);
+        var client = factory.CreateClient();
+        var scheduler = factory.Registry.Find("tiny")!.Scheduler;
+        using var cancel = new CancellationTokenSource();
+        var waiting = client.PostAsync("/v2/models/tiny/infer", Requests.JsonContent(Requests.Json(TinyModelLoader.Image(1))), cancel.Token);
+        await WaitUntil(() => scheduler.QueuedImages == 1);
+
+        // One image waits for company; two more would exceed the 2-image queue.
+        var rejected = await client.PostAsync("/v2/models/tiny/infer", Requests.JsonContent(Requests.Json(TinyModelLoader.Image(2, 2), 2)));
+        Assert.Equal(HttpStatusCode.TooManyRequests, rejected.StatusCode);
+        Assert.True(int.Parse(rejected.Headers.GetValues("Retry-After").Single()) >= 1);
+        Assert.Contains("overloaded", await Requests.ErrorOf(rejected));
+        Assert.Equal(1, scheduler.QueuedImages);
+
+        // A second single image completes the batch of 2: both run.
+        var second = await Requests.Infer(client, TinyModelLoader.Image(3));
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await waiting).StatusCode);
+        Assert.Equal(0, scheduler.QueuedImages);
+    }
+
+    [Fact]
+    public async Task ClientCancellationRemovesTheRequestAndIsCounted()
+    {
+        using var factory = new ServerFactory(Holding);
+        var client = factory.CreateClient();
+        var scheduler = factory.Registry.Find("tiny")!.Scheduler;
+        using var cancel = new CancellationTokenSource();
+        var pending = client.PostAsync("/v2/models/tiny/infer", Requests.JsonContent(Requests.Json(TinyModelLoader.Image(1))), cancel.Token);
+        await WaitUntil(() => scheduler.QueuedImages == 1);
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending);
+        await WaitUntil(() => scheduler.QueuedImages == 0);
+        string metrics = await client.GetStringAsync("/metrics");
+        await WaitUntil(() => client.GetStringAsync("/metrics").Result.Contains("status=\"499\"} 1"));
+        Assert.Contains("elide_queue_images{model=\"tiny\"} 0", metrics);
+    }
+
+    [Fact]
+    public async Task DeadlineInTheQueueIs504()
+    {
+        using var factory = new ServerFactory(Holding);
+        var client = factory.CreateClient();
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v2/models/tiny/infer") { Content = Requests.JsonContent(Requests.Json(TinyModelLoader.Image(1))) };
+        request.Headers.Add("Elide-Deadline-Ms", "30");
+        var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Contains("deadline", await Requests.ErrorOf(response));
+        Assert.Equal(0, factory.Registry.Find("tiny")!.Scheduler.QueuedImages);
+    }
+
+    [Fact]
+    public async Task FixedConfigurationIsUsedAndReported()
+    {
+        using var factory = new ServerFactory(ServerFactory.Defaults with { FixedConfig = "101010" });
+        var client = factory.CreateClient();
+        var input = TinyModelLoader.Image(3);
+        var (output, parameters, _) = Requests.ReadResult(await (await Requests.Infer(client, input)).Content.ReadAsStringAsync());
+        Assert.Equal("101010", parameters["elide_config"]!.GetValue<string>());
+        Assert.Equal("fixed", parameters["elide_mode"]!.GetValue<string>());
+        Assert.Equal(factory.Registry.Find("tiny")!.RunDirect(input, 1, SkipMask.Parse("101010")), output);
+        Assert.NotEqual(factory.Registry.Find("tiny")!.RunDirect(input, 1, SkipMask.Parse("111111")), output);
+        var meta = JsonNode.Parse(await client.GetStringAsync("/v2/models/tiny"))!;
+        Assert.Single(meta["elide"]!["front"]!.AsArray());
+    }
+
+    [Theory]
+    [InlineData("11111", "has 5 flags but the model has 6")]
+    [InlineData("110111", "skips block 2, which cannot be skipped")]
+    [InlineData("11x111", "has 'x' at position 2")]
+    public void BadFixedConfigurationStopsStartup(string config, string expected)
+    {
+        using var factory = new ServerFactory(ServerFactory.Defaults with { FixedConfig = config });
+        var e = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public async Task FrontAccuraciesFloorAndDominatedPoints()
+    {
+        string dir = Directory.CreateTempSubdirectory("elide-front").FullName;
+        try
+        {
+            string front = Path.Combine(dir, "tiny.front.json");
+            // 101111 is dominated: less accurate than 111111... and 101011 is faster and more accurate.
+            File.WriteAllText(front, TinyModelLoader.FrontJson(("111111", 0.92), ("101111", 0.90), ("101011", 0.91), ("101010", 0.89), ("001010", 0.80)));
+            using var factory = new ServerFactory(ServerFactory.Defaults with { AccuracyFloor = 0.85 }, [new ModelSpec("tiny", "tiny", front)]);
+            var client = factory.CreateClient();
+            var meta = JsonNode.Parse(await client.GetStringAsync("/v2/models/tiny"))!["elide"]!;
+            Assert.True(meta["accuracy_known"]!.GetValue<bool>());
+            Assert.Equal(["111111", "101011", "101010"], meta["front"]!.AsArray().Select(p => p!["config"]!.GetValue<string>()));
+            Assert.Equal([0.92, 0.91, 0.89], meta["front"]!.AsArray().Select(p => p!["val_accuracy"]!.GetValue<double>()));
+            var (_, parameters, _) = Requests.ReadResult(await (await Requests.Infer(client, TinyModelLoader.Image(1))).Content.ReadAsStringAsync());
+            Assert.Equal(0.92, parameters["elide_accuracy"]!.GetValue<double>());
+            Assert.Contains("elide_served_accuracy_sum{model=\"tiny\"} 0.92", await client.GetStringAsync("/metrics"));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void FloorAboveTheFrontOrWithoutAFrontStopsStartup()
+    {
+        using var noFront = new ServerFactory(ServerFactory.Defaults with { AccuracyFloor = 0.5 });
+        Assert.Contains("needs the model's Pareto front", Assert.ThrowsAny<Exception>(() => noFront.CreateClient()).Message);
+        string front = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(front, TinyModelLoader.FrontJson(("111111", 0.92)));
+            using var tooHigh = new ServerFactory(ServerFactory.Defaults with { AccuracyFloor = 0.95 }, [new ModelSpec("tiny", "tiny", front)]);
+            Assert.Contains("reaches --accuracy-floor 0.95", Assert.ThrowsAny<Exception>(() => tooHigh.CreateClient()).Message);
+        }
+        finally { File.Delete(front); }
+    }
+
+    [Fact]
+    public async Task HotReloadSwapsAtomicallyAndServesTheNewWeights()
+    {
+        string dir = Directory.CreateTempSubdirectory("elide-reload").FullName;
+        try
+        {
+            string file = Path.Combine(dir, "seeded.onnx");
+            File.WriteAllText(file, "1");
+            var spec = ModelSpec.FromArgument(file);
+            Assert.Equal("seeded", spec.Name);
+            using var factory = new ServerFactory(ServerFactory.Defaults with { ReloadPollInterval = TimeSpan.FromMilliseconds(20) }, [spec]);
+            var client = factory.CreateClient();
+            var input = TinyModelLoader.Image(4);
+            var (before, p1, root1) = Requests.ReadResult(await (await Requests.Infer(client, input, model: "seeded")).Content.ReadAsStringAsync());
+            Assert.Equal("1", root1["model_version"]!.GetValue<string>());
+            var old = factory.Registry.Find("seeded")!;
+
+            File.WriteAllText(file, "2");
+            File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddSeconds(5));
+            await WaitUntil(() => factory.Registry.Find("seeded")!.Version == 2);
+            await old.Scheduler.Drained;
+            var (after, p2, root2) = Requests.ReadResult(await (await Requests.Infer(client, input, model: "seeded")).Content.ReadAsStringAsync());
+            Assert.Equal("2", root2["model_version"]!.GetValue<string>());
+            Assert.NotEqual(before, after);
+            Assert.Equal(factory.Registry.Find("seeded")!.RunDirect(input, 1, SkipMask.Parse(p2["elide_config"]!.GetValue<string>())), after);
+
+            // The repository extension's load call reloads on demand; a broken file keeps the old version serving.
+            File.WriteAllText(file, "not a seed");
+            var failed = await client.PostAsync("/v2/repository/models/seeded/load", null);
+            Assert.Equal(HttpStatusCode.BadRequest, failed.StatusCode);
+            Assert.Contains("previous version keeps serving", await Requests.ErrorOf(failed));
+            Assert.Equal(2, factory.Registry.Find("seeded")!.Version);
+            File.WriteAllText(file, "3");
+            var loaded = await client.PostAsync("/v2/repository/models/seeded/load", null);
+            Assert.Equal(HttpStatusCode.OK, loaded.StatusCode);
+            // The file watcher may pick the change up too: every reload adds a generation.
+            int version = int.Parse(JsonNode.Parse(await loaded.Content.ReadAsStringAsync())!["version"]!.GetValue<string>());
+            Assert.True(version >= 3);
+            Assert.True(factory.Registry.Find("seeded")!.Version >= version);
+            Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsync("/v2/repository/models/other/load", null)).StatusCode);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public async Task InFlightRequestsFinishOnTheOldGenerationDuringReload()
+    {
+        using var factory = new ServerFactory(Holding);
+        var client = factory.CreateClient();
+        var input = TinyModelLoader.Image(6);
+        var old = factory.Registry.Find("tiny")!;
+        var queued = Requests.Infer(client, input);
+        await WaitUntil(() => old.Scheduler.QueuedImages == 1);
+        await factory.Registry.ReloadAsync("tiny");
+        var response = await queued; // the old generation stops accepting and drains without waiting for a full batch
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var (_, _, root) = Requests.ReadResult(await response.Content.ReadAsStringAsync());
+        Assert.Equal("1", root["model_version"]!.GetValue<string>());
+        await old.Scheduler.Drained;
+        Assert.Equal(2, factory.Registry.Find("tiny")!.Version);
+    }
+
+    [Fact]
+    public async Task DrainingTurnsReadinessOffAndRefusesNewWork()
+    {
+        using var factory = new ServerFactory(ServerFactory.Defaults);
+        var client = factory.CreateClient();
+        factory.Registry.BeginDraining();
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/v2/health/ready")).StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/v2/models/tiny/ready")).StatusCode);
+        var refused = await Requests.Infer(client, TinyModelLoader.Image(1));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Contains("shutting down", await Requests.ErrorOf(refused));
+    }
+
+    [Fact]
+    public void DuplicateModelNamesAreRejected()
+    {
+        using var factory = new ServerFactory(ServerFactory.Defaults, [new ModelSpec("tiny", "tiny", null), new ModelSpec("tiny", "tiny", null)]);
+        Assert.Contains("two models are named 'tiny'", Assert.ThrowsAny<Exception>(() => factory.CreateClient()).Message);
+    }
+}
