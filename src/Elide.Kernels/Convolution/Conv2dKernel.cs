@@ -30,6 +30,14 @@ public sealed unsafe class Conv2dKernel
     private readonly float* biasPointer;
     private readonly PhaseImage? layout;
     private readonly int slots;
+    private readonly bool prefetchOutput;
+
+    /// <summary>
+    /// Output tensors at least this large (bytes) are prefetched tile by tile before each tile is computed. Smaller
+    /// ones (a batch-1 ResNet layer is 50 KiB) are still in L1/L2 from the previous layer, and the prefetch
+    /// instructions only cost issue slots: skipping them measured 8–15% faster on the 16- and 32-channel layers.
+    /// </summary>
+    internal const long PrefetchOutputBytes = 1L << 20;
 
     [ThreadStatic] private static ConvTask? cachedTask;
 
@@ -82,6 +90,7 @@ public sealed unsafe class Conv2dKernel
         {
             layout = new PhaseImage(g, GemmTiling.NR);
             WorkspaceFloats = layout.ImageFloats * slots;
+            prefetchOutput = g.OutputLength * sizeof(float) >= PrefetchOutputBytes;
         }
     }
 
@@ -240,7 +249,8 @@ public sealed unsafe class Conv2dKernel
         if (method == ConvolutionMethod.Depthwise)
             DepthwiseConvolution.Compute(depthwisePointer, layout, ImageInput(task, n), g.InHeight * g.InWidth, output, start, end);
         else
-            ImplicitGemmConvolution.Compute(groupWeights, layout, slot, output, g.InChannels / g.Groups, start, end);
+            ImplicitGemmConvolution.Compute(groupWeights, layout, slot, output, g.InChannels / g.Groups, start, end,
+                prefetchOutput);
     }
 
     private float* ImageInput(ConvTask task, int n) =>

@@ -11,11 +11,12 @@ namespace Elide.Kernels;
 /// </summary>
 internal static unsafe class ImplicitGemmConvolution
 {
-    /// <summary>Computes work units [unitStart, unitEnd) of one image, unit u = (group u / tiles, tile u mod tiles).</summary>
+    /// <summary>Computes work units [unitStart, unitEnd) of one image, unit u = (group u / tiles, tile u mod tiles);
+    /// with <paramref name="prefetchOutput"/>, each tile's output (and residual) lines are fetched before it is computed.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     public static void Compute(PackedMatrix[] groupWeights, PhaseImage layout, float* image, in ConvOutput output,
-        int groupChannels, int unitStart, int unitEnd)
+        int groupChannels, int unitStart, int unitEnd, bool prefetchOutput)
     {
         int tiles = (layout.FlatLength + NR - 1) / NR;
         int depth = layout.TapCount;
@@ -29,7 +30,7 @@ internal static unsafe class ImplicitGemmConvolution
             float* weights = groupWeights[group].Data;
             float* groupImage = image + layout.ChannelBase(group * groupChannels) + j0;
             int count = Math.Min(NR, layout.FlatLength - j0);
-            output.Prefetch(group * groupOut, groupOut, j0, count);
+            if (prefetchOutput) output.Prefetch(group * groupOut, groupOut, j0, count);
             for (int pc = 0; pc < depth; pc += KC)
             {
                 int kc = Math.Min(KC, depth - pc);

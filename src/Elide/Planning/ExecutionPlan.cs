@@ -17,6 +17,8 @@ public sealed record PlannedStep(string NodeName, string Operation, Shape Output
 /// A graph compiled for one concrete set of input shapes: steps in execution order, weights prepacked, and every
 /// intermediate tensor at a fixed offset of one pinned arena chosen by <see cref="MemoryPlanner"/>.
 /// Running a plan allocates nothing. A plan runs one inference at a time (concurrent calls are serialized).
+/// On one thread, a batch whose samples are independent runs one image at a time through a batch-1 plan, so the
+/// activations stay in L2 (see <see cref="MicroBatching"/>); results are identical either way.
 /// </summary>
 public sealed unsafe class ExecutionPlan
 {
@@ -33,6 +35,10 @@ public sealed unsafe class ExecutionPlan
     private readonly int[] slotRoot;
     private readonly nint[] rootAddress, plannedRootAddress;
     private SkipMask? currentMask;
+    private readonly ExecutionPlan? slicePlan;          // non-null: run the batch as slices (see MicroBatching)
+    private readonly int sliceCount;
+    private readonly ReadOnlyMemory<float>[] sliceInputs = [];
+    private readonly Memory<float>[] sliceOutputs = [];
 
     /// <summary>A residual block mapped onto this plan's steps.</summary>
     private sealed record PlannedBlock(int Index, Value Input, Value Output, int[] StepIndices);
@@ -79,6 +85,14 @@ public sealed unsafe class ExecutionPlan
         var order = graph.TopologicalOrder();
         InputShapes = inputShapes.ToArray();
         OutputShapes = graph.Outputs.Select(v => shapes[v]).ToArray();
+        int slice = MicroBatching.Choose(graph, inputShapes, pool.Threads);
+        if (slice > 0)
+        {
+            slicePlan = new ExecutionPlan(graph, inputShapes.Select(s => s.With(0, slice)).ToList(), pool, blocks);
+            sliceCount = inputShapes[0][0] / slice;
+            sliceInputs = new ReadOnlyMemory<float>[inputShapes.Count];
+            sliceOutputs = new Memory<float>[graph.Outputs.Count];
+        }
 
         // Buffers: every runtime value belongs to the buffer of its alias root (views share their source's memory).
         var root = new Dictionary<Value, Value>();
@@ -149,13 +163,17 @@ public sealed unsafe class ExecutionPlan
         Steps = infos;
         NodeOrder = order;
 
+        // A sliced plan never runs its own steps (they stay built for the step list and reports): no full arena.
+        if (slicePlan is not null) arenaFloats = 0;
+        long workspaceFloats = slicePlan is null ? builder.WorkspaceFloats : 0;
         arena = GC.AllocateArray<float>((int)Math.Max(arenaFloats, 1), pinned: true);
-        workspace = GC.AllocateArray<float>((int)Math.Max(builder.WorkspaceFloats, 1), pinned: true);
-        ArenaBytes = arenaFloats * sizeof(float);
-        WorkspaceBytes = builder.WorkspaceFloats * sizeof(float);
+        workspace = GC.AllocateArray<float>((int)Math.Max(workspaceFloats, 1), pinned: true);
+        ArenaBytes = slicePlan?.ArenaBytes ?? arenaFloats * sizeof(float);
+        WorkspaceBytes = slicePlan?.WorkspaceBytes ?? workspaceFloats * sizeof(float);
         frame = new ExecutionFrame(slotOffsets.Count, pool);
         float* basePtr = (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref arena[0]);
-        for (int i = 0; i < slotOffsets.Count; i++) frame.Slots[i] = (nint)(basePtr + slotOffsets[i]);
+        if (slicePlan is null)
+            for (int i = 0; i < slotOffsets.Count; i++) frame.Slots[i] = (nint)(basePtr + slotOffsets[i]);
         frame.Workspace = (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref workspace[0]);
 
         // Per-step block membership and per-slot buffer roots, for rebinding when a mask skips blocks.
@@ -173,7 +191,7 @@ public sealed unsafe class ExecutionPlan
         }
         slotRoot = new int[slotOffsets.Count];
         foreach (var (v, slot) in slots) slotRoot[slot] = rootIds[RootOf(v)];
-        rootAddress = roots.Select(r => (nint)(basePtr + offsetOf[r])).ToArray();
+        rootAddress = roots.Select(r => slicePlan is null ? (nint)(basePtr + offsetOf[r]) : 0).ToArray();
         plannedRootAddress = (nint[])rootAddress.Clone();
         currentMask = null;
 
@@ -196,7 +214,8 @@ public sealed unsafe class ExecutionPlan
     /// <summary>Graph nodes in step order.</summary>
     internal IReadOnlyList<Node> NodeOrder { get; }
 
-    /// <summary>Bytes of the activation arena (all intermediate tensors after sharing).</summary>
+    /// <summary>Bytes of the activation arena (all intermediate tensors after sharing); for a plan that runs its
+    /// batch in slices, the arena of one slice.</summary>
     public long ArenaBytes { get; }
 
     /// <summary>Bytes of the shared kernel scratch buffer.</summary>
@@ -224,6 +243,24 @@ public sealed unsafe class ExecutionPlan
                 throw new ArgumentException($"output {i} has {outputs[i].Length} elements but shape {OutputShapes[i]} needs {outputLengths[i]}", nameof(outputs));
         lock (gate)
         {
+            if (slicePlan is not null)
+            {
+                for (int s = 0; s < sliceCount; s++)
+                {
+                    for (int i = 0; i < inputs.Count; i++)
+                    {
+                        int length = (int)(inputLengths[i] / sliceCount);
+                        sliceInputs[i] = inputs[i].Slice(s * length, length);
+                    }
+                    for (int i = 0; i < outputs.Count; i++)
+                    {
+                        int length = (int)(outputLengths[i] / sliceCount);
+                        sliceOutputs[i] = outputs[i].Slice(s * length, length);
+                    }
+                    slicePlan.Run(sliceInputs, sliceOutputs, mask);
+                }
+                return;
+            }
             ApplyMask(mask);
             for (int i = 0; i < inputs.Count; i++)
                 inputs[i].Span.CopyTo(new Span<float>(frame[inputSlots[i]], (int)inputLengths[i]));
@@ -246,6 +283,13 @@ public sealed unsafe class ExecutionPlan
         if (output.Length != outputLengths[0]) throw new ArgumentException($"output has {output.Length} elements but shape {OutputShapes[0]} needs {outputLengths[0]}", nameof(output));
         lock (gate)
         {
+            if (slicePlan is not null)
+            {
+                int inLength = input.Length / sliceCount, outLength = output.Length / sliceCount;
+                for (int s = 0; s < sliceCount; s++)
+                    slicePlan.Run(input.Slice(s * inLength, inLength), output.Slice(s * outLength, outLength), mask);
+                return;
+            }
             ApplyMask(mask);
             input.CopyTo(new Span<float>(frame[inputSlots[0]], input.Length));
             ExecuteSteps(mask);
