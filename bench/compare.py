@@ -63,6 +63,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(REPO, "bench", "out", "compare"))
     args = ap.parse_args()
 
+    args.out = os.path.abspath(args.out)
     os.makedirs(args.out, exist_ok=True)
     models_dir = os.path.join(args.out, "models")
     os.makedirs(models_dir, exist_ok=True)

@@ -297,6 +297,9 @@ public sealed unsafe class ExecutionPlan
         }
     }
 
+    /// <summary>True when this plan runs its batch as a sequence of smaller slices (single-thread depth-first execution).</summary>
+    public bool RunsInSlices => slicePlan is not null;
+
     /// <summary>Number of residual blocks (mask length).</summary>
     public int BlockCount { get; }
 

@@ -1,0 +1,29 @@
+using Elide.Adaptive;
+using Elide.Models;
+using Elide.Runtime;
+using Elide.Tensors;
+
+namespace Elide.Tests.Planning;
+
+/// <summary>Single-thread plans run a batch one image at a time (depth-first, activations stay in L2): the results
+/// must equal the whole-batch plan's, with and without skipped blocks.</summary>
+public class MicroBatchingTests
+{
+    [Theory]
+    [InlineData(1, null)]
+    [InlineData(7, null)]
+    [InlineData(5, "110110110")]
+    public void OneImageAtATimeEqualsWholeBatch(int batch, string? mask)
+    {
+        var g = CifarResNet.Build(new CifarResNetOptions(Depth: 20, Width: 8, InChannels: 1, ImageSize: 12, Seed: 4, RandomizeBatchNorm: true));
+        var input = Tensor.Random(new Shape(batch, 1, 12, 12), 8, 0f, 1f);
+        var m = mask is null ? null : SkipMask.Parse(mask);
+        var single = new InferenceSession(g, new SessionOptions { Threads = 1 });
+        Assert.Equal(batch > 1, single.GetPlan(input.Shape).RunsInSlices);
+        var perImage = single.Run(m, input)[0];
+        var whole = new InferenceSession(g, new SessionOptions { Threads = 2 }).Run(m, input)[0];
+        var reference = ReferenceInterpreter.Run(m is null ? g : SkipMaskPruner.Prune(g, ResidualBlockDetector.Detect(g), m), [input])[0];
+        TestUtil.AssertClose(perImage, whole, 1e-6);
+        TestUtil.AssertClose(perImage, reference, 1e-5);
+    }
+}
