@@ -20,6 +20,8 @@ public static class Program
             InferCommand.Create(),
             ExploreCommand.Create(),
             RunCommand.Create(),
+            TrainCommand.Create(),
+            EvalCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

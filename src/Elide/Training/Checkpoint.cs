@@ -70,6 +70,14 @@ public sealed class Checkpoint
     /// <summary>Named tensors: parameters by name, "&lt;layer&gt;.bn.running_mean/var", "momentum:&lt;parameter&gt;".</summary>
     public required IReadOnlyDictionary<string, float[]> Tensors { get; init; }
 
+    /// <summary>The recipe as <see cref="TrainerOptions"/>.</summary>
+    /// <exception cref="CheckpointException">The recipe JSON is unreadable.</exception>
+    public TrainerOptions ReadRecipe()
+    {
+        try { return System.Text.Json.JsonSerializer.Deserialize<TrainerOptions>(RecipeJson) ?? throw new System.Text.Json.JsonException("the recipe is null"); }
+        catch (System.Text.Json.JsonException e) { throw new CheckpointException($"the checkpoint's recipe is unreadable: {e.Message}", e); }
+    }
+
     /// <summary>Writes the checkpoint atomically (temporary file, flush to disk, rename).</summary>
     /// <exception cref="IOException">The file cannot be written.</exception>
     public void Save(string path)

@@ -39,8 +39,8 @@ public sealed class Trainer : IDisposable
     private long epochCorrect, epochSeen;
 
     /// <summary>Starts a fresh run of <paramref name="options"/> on <paramref name="train"/>, validating on <paramref name="validation"/>.</summary>
-    /// <param name="train">The training split (<see cref="TrainerOptions.TrainLimit"/> takes its first images).</param>
-    /// <param name="validation">The validation split (<see cref="TrainerOptions.ValidationLimit"/> takes its first images).</param>
+    /// <param name="train">The training split (<see cref="TrainerOptions.TrainLimit"/> keeps N evenly spaced images).</param>
+    /// <param name="validation">The validation split (<see cref="TrainerOptions.ValidationLimit"/> keeps N evenly spaced images).</param>
     /// <param name="options">The recipe.</param>
     /// <param name="threads">Kernel threads (1: the calling thread only).</param>
     /// <exception cref="ArgumentException">The recipe is invalid, the training set is smaller than one batch, or the images are not square.</exception>
@@ -57,8 +57,8 @@ public sealed class Trainer : IDisposable
         options.Validate();
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         Options = options;
-        Train = options.TrainLimit > 0 && options.TrainLimit < train.Count ? First(train, options.TrainLimit) : train;
-        Validation = options.ValidationLimit > 0 && options.ValidationLimit < validation.Count ? First(validation, options.ValidationLimit) : validation;
+        Train = options.TrainLimit > 0 && options.TrainLimit < train.Count ? Spaced(train, options.TrainLimit) : train;
+        Validation = options.ValidationLimit > 0 && options.ValidationLimit < validation.Count ? Spaced(validation, options.ValidationLimit) : validation;
         if (Train.Count < options.BatchSize)
             throw new ArgumentException($"the training set has {Train.Count} images, fewer than one batch of {options.BatchSize}");
         var shape = Train.Shape;
@@ -92,9 +92,7 @@ public sealed class Trainer : IDisposable
     public static Trainer Resume(string checkpointPath, ImageDataset train, ImageDataset validation, int threads = 1, TrainerOptions? requested = null)
     {
         var checkpoint = Checkpoint.Load(checkpointPath);
-        TrainerOptions options;
-        try { options = JsonSerializer.Deserialize<TrainerOptions>(checkpoint.RecipeJson) ?? throw new JsonException("null recipe"); }
-        catch (JsonException e) { throw new CheckpointException($"checkpoint '{checkpointPath}' has an unreadable recipe: {e.Message}", e); }
+        var options = checkpoint.ReadRecipe();
         if (requested is not null && requested != options)
             throw new CheckpointException($"checkpoint '{checkpointPath}' was written with a different recipe: {Differences(options, requested)}");
         ChannelStandardization standardization;
@@ -327,8 +325,13 @@ public sealed class Trainer : IDisposable
         return JsonSerializer.Serialize(new { dataset = Train.Name, train_images = Train.Count, validation_images = Validation.Count, label_hash = hash.ToString("x16") });
     }
 
-    private static ImageDataset First(ImageDataset data, int count) =>
-        data.Subset(Enumerable.Range(0, count).ToArray(), $"{data.Name}[:{count}]");
+    /// <summary>
+    /// <paramref name="count"/> evenly spaced images (i·Count/count), the subset rule of <see cref="LabelledImages.From"/>, so a
+    /// class-sorted split (the validation hold-out is grouped by class) keeps every class in proportion and
+    /// `elide eval --limit N` scores the same images as <see cref="TrainerOptions.ValidationLimit"/> = N.
+    /// </summary>
+    private static ImageDataset Spaced(ImageDataset data, int count) =>
+        data.Subset(Enumerable.Range(0, count).Select(i => (int)((long)i * data.Count / count)).ToArray(), $"{data.Name}[{count} evenly spaced]");
 
     private static string Differences(TrainerOptions saved, TrainerOptions requested)
     {

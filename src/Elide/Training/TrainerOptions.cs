@@ -57,10 +57,10 @@ public sealed record TrainerOptions
     /// <summary>Seed of the weights, the data order, the augmentations and the block drops.</summary>
     public int Seed { get; init; }
 
-    /// <summary>Train on only the first N training images (0: all); for smoke tests and quick runs.</summary>
+    /// <summary>Train on only N evenly spaced training images (0: all); for smoke tests and quick runs.</summary>
     public int TrainLimit { get; init; }
 
-    /// <summary>Validate on only the first N validation images (0: all).</summary>
+    /// <summary>Validate on only N evenly spaced validation images (0: all), the images `elide eval --limit N` scores.</summary>
     public int ValidationLimit { get; init; }
 
     /// <summary>Checks every setting.</summary>
