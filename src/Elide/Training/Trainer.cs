@@ -269,7 +269,7 @@ public sealed class Trainer : IDisposable
         string data = DataIdentity();
         if (checkpoint.DataJson != data)
             throw new CheckpointException($"{where} was trained on different data: it records {checkpoint.DataJson}, this run has {data}");
-        if (checkpoint.Epoch < 0 || checkpoint.Epoch > Options.Epochs || checkpoint.BatchInEpoch < 0 || checkpoint.BatchInEpoch >= BatchesPerEpoch
+        if (checkpoint.Epoch < 0 || checkpoint.Epoch > Options.Epochs || checkpoint.BatchInEpoch < 0 || checkpoint.BatchInEpoch > BatchesPerEpoch
             || checkpoint.Step != (long)checkpoint.Epoch * BatchesPerEpoch + checkpoint.BatchInEpoch)
             throw new CheckpointException($"{where} has an inconsistent position: epoch {checkpoint.Epoch}, batch {checkpoint.BatchInEpoch}, step {checkpoint.Step} " +
                                           $"with {BatchesPerEpoch} batches per epoch and {Options.Epochs} epochs");
@@ -292,10 +292,10 @@ public sealed class Trainer : IDisposable
             Tensor(layer.Name + ".bn.running_mean", layer.Statistics.RunningMean.Length).CopyTo(layer.Statistics.RunningMean.Data, 0);
             Tensor(layer.Name + ".bn.running_var", layer.Statistics.RunningVariance.Length).CopyTo(layer.Statistics.RunningVariance.Data, 0);
         }
-        int expectedTensors = 2 * Model.Parameters.Count + 2 * Model.Layers.Count();
-        int present = checkpoint.Tensors.Count + Model.Parameters.Count - checkpoint.Tensors.Keys.Count(k => k.StartsWith("momentum:", StringComparison.Ordinal));
-        if (present > expectedTensors || checkpoint.Tensors.Keys.Any(k => k.StartsWith("momentum:", StringComparison.Ordinal) && Model.Parameters.All(p => "momentum:" + p.Name != k)))
-            throw new CheckpointException($"{where} holds tensors this model does not have (a different architecture?)");
+        var known = new HashSet<string>(Model.Parameters.SelectMany(p => new[] { p.Name, "momentum:" + p.Name }), StringComparer.Ordinal);
+        known.UnionWith(Model.Layers.SelectMany(l => new[] { l.Name + ".bn.running_mean", l.Name + ".bn.running_var" }));
+        if (checkpoint.Tensors.Keys.FirstOrDefault(k => !known.Contains(k)) is { } unknown)
+            throw new CheckpointException($"{where} holds tensor '{unknown}', which this model does not have (a different architecture?)");
         optimizer.RestoreState(checkpoint.Step, momentum);
         Epoch = checkpoint.Epoch;
         batchInEpoch = checkpoint.BatchInEpoch;

@@ -71,6 +71,32 @@ public class TrainerTests
     }
 
     [Fact]
+    public void CheckpointWrittenAfterTheLastStepOfAnEpochResumesExactly()
+    {
+        // The CLI checkpoints from the progress callback; after an epoch's last step the epoch's validation is still due.
+        var train = Synthetic(64);
+        var validation = Synthetic(24, seed: 2);
+        using var uninterrupted = new Trainer(train, validation, Tiny);
+        uninterrupted.Run();
+        string path = TempFile("last.ckpt");
+        using (var first = new Trainer(train, validation, Tiny))
+        {
+            var stop = new CancellationTokenSource();
+            first.Run(progress: p =>
+            {
+                if (p.Step != 4) return;
+                first.SaveCheckpoint(path);
+                stop.Cancel();
+            }, cancellationToken: stop.Token);
+        }
+        Assert.Equal(4, Checkpoint.Load(path).BatchInEpoch);
+        using var resumed = Trainer.Resume(path, train, validation);
+        resumed.Run();
+        Assert.Equal(State(uninterrupted), State(resumed));
+        Assert.Equal(uninterrupted.History.Select(h => h.ValidationAccuracy), resumed.History.Select(h => h.ValidationAccuracy));
+    }
+
+    [Fact]
     public void MomentumIsPartOfTheCheckpoint()
     {
         // Resuming with fresh momentum would change the next update: the first step after resume must match.
