@@ -156,7 +156,8 @@ internal static class TrainCommand
                     s =>
                     {
                         task.Value = s.Step;
-                        task.Description = $"epoch {s.Epoch}/{s.Epochs} [{s.Batch}/{s.BatchesPerEpoch}] loss {s.Loss:F3} acc {100 * s.TrainAccuracy:F1}% {s.ImagesPerSecond:F0} img/s";
+                        // Descriptions are Spectre markup: escape the brackets.
+                        task.Description = Markup.Escape($"epoch {s.Epoch}/{s.Epochs} [{s.Batch}/{s.BatchesPerEpoch}] loss {s.Loss:F3} acc {100 * s.TrainAccuracy:F1}% {s.ImagesPerSecond:F0} img/s");
                     },
                     s => console.MarkupLine(Markup.Escape(Describe(s))));
             });
