@@ -21,6 +21,8 @@ public static class Program
             ExploreCommand.Create(),
             RunCommand.Create(),
             ServeCommand.Create(),
+            TrainCommand.Create(),
+            EvalCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

@@ -72,6 +72,22 @@ public sealed class SgdOptimizer
         StepCount++;
     }
 
+    /// <summary>The momentum buffer v of parameter <paramref name="index"/> (null before its first update); checkpoints save it.</summary>
+    internal float[]? MomentumBuffer(int index) => velocity[index];
+
+    /// <summary>Restores the step count and momentum buffers saved by a checkpoint (buffers are taken over, not copied).</summary>
+    internal void RestoreState(long stepCount, float[]?[] momentumBuffers)
+    {
+        if (momentumBuffers.Length != velocity.Length) throw new ArgumentException($"expected {velocity.Length} momentum buffers, got {momentumBuffers.Length}", nameof(momentumBuffers));
+        for (int p = 0; p < velocity.Length; p++)
+        {
+            if (momentumBuffers[p] is { } v && v.Length != parameters[p].Value.Length)
+                throw new ArgumentException($"momentum buffer of {parameters[p].Name} has {v.Length} values, the parameter {parameters[p].Value.Length}", nameof(momentumBuffers));
+            velocity[p] = momentumBuffers[p];
+        }
+        StepCount = stepCount;
+    }
+
     /// <summary>Clears every parameter's gradient (call before each backward pass).</summary>
     public void ZeroGradients()
     {
