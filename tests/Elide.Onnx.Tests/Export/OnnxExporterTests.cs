@@ -73,4 +73,20 @@ public class OnnxExporterTests
         }
         Assert.True(maxDiff / maxRef <= 1e-4, $"ONNX Runtime differs from Elide by {maxDiff / maxRef:g3} (relative)");
     }
+
+    [Fact]
+    public void ExportedModelReimportsWithIdenticalOutputsAndBlocks()
+    {
+        var g = SmallResNet();
+        string path = TempFile("m.onnx");
+        OnnxExporter.Save(g, path);
+        var reimported = Onnx.Import.OnnxImporter.Load(path).Graph;
+        var input = Tensor.Random(new Shape(2, 1, 10, 10), 13, 0f, 1f);
+        var expected = new InferenceSession(g, new SessionOptions { Threads = 1 }).Run(input)[0];
+        var session = new InferenceSession(reimported, new SessionOptions { Threads = 1 });
+        var actual = session.Run(input)[0];
+        Assert.Equal(expected.Data, actual.Data);
+        Assert.Equal(g.Metadata[CifarResNet.BlockMapKey], reimported.Metadata[CifarResNet.BlockMapKey]);
+        Assert.Equal(CifarResNet.Blocks(g).Count, session.Blocks.Count);
+    }
 }
