@@ -156,6 +156,52 @@ public static unsafe class Conv2dBackward
         }
     }
 
+    /// <summary>Output columns [begin, end) whose input column ox + <paramref name="x0"/> lies inside [0, inWidth) (stride 1).</summary>
+    private static (int Begin, int End) ValidColumns(int x0, int outWidth, int inWidth)
+    {
+        int begin = Math.Clamp(-x0, 0, outWidth);
+        int end = Math.Clamp(inWidth - x0, begin, outWidth);
+        return (begin, end);
+    }
+
+    /// <summary>
+    /// For a stride-1 convolution, ∂X is itself a stride-1 convolution of ∂Y (the transposed convolution of a
+    /// stride-1 convolution is one): with the kernel rotated by 180°, input and output channels swapped within each
+    /// group, and padding d·(k − 1) − p on each side, so that the output is H × W again. This returns the geometry of
+    /// that convolution, or false when the forward convolution is strided (its transpose would need zero insertion)
+    /// or a padding exceeds d·(k − 1) (the transposed padding would be negative).
+    /// </summary>
+    public static bool TryDataGradientGeometry(in Conv2dGeometry g, out Conv2dGeometry transposed)
+    {
+        int spanH = g.DilationHeight * (g.KernelHeight - 1), spanW = g.DilationWidth * (g.KernelWidth - 1);
+        if (g.StrideHeight != 1 || g.StrideWidth != 1 || g.PadTop > spanH || g.PadBottom > spanH || g.PadLeft > spanW || g.PadRight > spanW)
+        {
+            transposed = default;
+            return false;
+        }
+        transposed = new Conv2dGeometry(g.Batch, g.OutChannels, g.OutHeight, g.OutWidth, g.InChannels, g.KernelHeight, g.KernelWidth,
+            1, 1, spanH - g.PadTop, spanW - g.PadLeft, spanH - g.PadBottom, spanW - g.PadRight, g.DilationHeight, g.DilationWidth, g.Groups);
+        return true;
+    }
+
+    /// <summary>
+    /// The weights of the convolution of <see cref="TryDataGradientGeometry"/>: W'[group·C/g + c, m, ky, kx] =
+    /// W[group·M/g + m, c, kH − 1 − ky, kW − 1 − kx], written to <paramref name="transposed"/> [C, M/g, kH, kW].
+    /// </summary>
+    public static void DataGradientWeights(in Conv2dGeometry g, ReadOnlySpan<float> w, Span<float> transposed)
+    {
+        int cg = g.InChannels / g.Groups, mg = g.OutChannels / g.Groups, kh = g.KernelHeight, kw = g.KernelWidth, taps = kh * kw;
+        if (w.Length < g.WeightLength || transposed.Length < g.WeightLength)
+            throw new ArgumentException($"weights need {g.WeightLength} floats, got {w.Length} and {transposed.Length}");
+        for (int group = 0; group < g.Groups; group++)
+        for (int m = 0; m < mg; m++)
+        for (int c = 0; c < cg; c++)
+        {
+            int from = ((group * mg + m) * cg + c) * taps, to = ((group * cg + c) * mg + m) * taps;
+            for (int t = 0; t < taps; t++) transposed[to + taps - 1 - t] = w[from + t];
+        }
+    }
+
     private static int Parts(in Conv2dGeometry g, int threads) => Math.Max(1, Math.Min(threads, g.Batch));
 
     private static long ColumnFloats(in Conv2dGeometry g) =>
@@ -220,6 +266,15 @@ public static unsafe class Conv2dBackward
                 }
                 float* inRow = plane + (long)iy * g.InWidth;
                 int x0 = kx * g.DilationWidth - g.PadLeft;
+                if (g.StrideWidth == 1)
+                {
+                    // ix = ox + x0: one contiguous copy between the zero margins.
+                    var (begin, end) = ValidColumns(x0, ow, g.InWidth);
+                    new Span<float>(outRow, begin).Clear();
+                    new ReadOnlySpan<float>(inRow + begin + x0, end - begin).CopyTo(new Span<float>(outRow + begin, end - begin));
+                    new Span<float>(outRow + end, ow - end).Clear();
+                    continue;
+                }
                 for (int ox = 0; ox < ow; ox++)
                 {
                     int ix = ox * g.StrideWidth + x0;
@@ -247,6 +302,12 @@ public static unsafe class Conv2dBackward
                 float* inRow = plane + (long)iy * g.InWidth;
                 float* colRow = row + oy * ow;
                 int x0 = kx * g.DilationWidth - g.PadLeft;
+                if (g.StrideWidth == 1)
+                {
+                    var (begin, end) = ValidColumns(x0, ow, g.InWidth);
+                    PlaneMath.AddInPlace(inRow + begin + x0, colRow + begin, end - begin);
+                    continue;
+                }
                 for (int ox = 0; ox < ow; ox++)
                 {
                     int ix = ox * g.StrideWidth + x0;

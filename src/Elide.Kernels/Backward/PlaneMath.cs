@@ -11,7 +11,7 @@ namespace Elide.Kernels;
 /// Sums accumulate in float lanes within a plane (a CIFAR plane has at most 1024 elements, so the rounding error
 /// stays near 1e-7 relative); callers accumulate planes in double.
 /// </remarks>
-internal static unsafe class PlaneMath
+public static unsafe class PlaneMath
 {
     /// <summary>Σ p[i].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -139,6 +139,80 @@ internal static unsafe class PlaneMath
             for (; i <= n - 8; i += 8) Vector256.Store(va * Vector256.Load(x + i) + vb * (Vector256.Load(y + i) - vm) + vc, z + i);
         }
         for (; i < n; i++) z[i] = a * x[i] + b * (y[i] - center) + c;
+    }
+
+    /// <summary>y[i] += x[i] for i in [0, n).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AddInPlace(float* y, float* x, long n)
+    {
+        long i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= n - 16; i += 16) Vector512.Store(Vector512.Load(y + i) + Vector512.Load(x + i), y + i);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= n - 8; i += 8) Vector256.Store(Vector256.Load(y + i) + Vector256.Load(x + i), y + i);
+        }
+        for (; i < n; i++) y[i] += x[i];
+    }
+
+    /// <summary>z[i] = x[i] + y[i] for i in [0, n) (z may be x or y).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Add(float* x, float* y, float* z, long n)
+    {
+        long i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= n - 16; i += 16) Vector512.Store(Vector512.Load(x + i) + Vector512.Load(y + i), z + i);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= n - 8; i += 8) Vector256.Store(Vector256.Load(x + i) + Vector256.Load(y + i), z + i);
+        }
+        for (; i < n; i++) z[i] = x[i] + y[i];
+    }
+
+    /// <summary>y[i] = factor·x[i] for i in [0, n) (y may be x).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Scale(float* x, float factor, float* y, long n)
+    {
+        long i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var f = Vector512.Create(factor);
+            for (; i <= n - 16; i += 16) Vector512.Store(Vector512.Load(x + i) * f, y + i);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var f = Vector256.Create(factor);
+            for (; i <= n - 8; i += 8) Vector256.Store(Vector256.Load(x + i) * f, y + i);
+        }
+        for (; i < n; i++) y[i] = factor * x[i];
+    }
+
+    /// <summary>y[i] = x[i] if x[i] &gt; 0, else 0, for i in [0, n) (y may be x; NaN gives 0 in every path).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Relu(float* x, float* y, long n)
+    {
+        long i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= n - 16; i += 16)
+            {
+                var v = Vector512.Load(x + i);
+                Vector512.Store(Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero), v, Vector512<float>.Zero), y + i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= n - 8; i += 8)
+            {
+                var v = Vector256.Load(x + i);
+                Vector256.Store(Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero), v, Vector256<float>.Zero), y + i);
+            }
+        }
+        for (; i < n; i++) y[i] = x[i] > 0f ? x[i] : 0f;
     }
 
     /// <summary>p[i] = value.</summary>

@@ -33,19 +33,31 @@ public sealed partial class Tape
             {
                 if (x.RequiresGradient)
                 {
-                    var dx = new float[x.Value.Length];
-                    var scratch = Workspace(Conv2dBackward.BackwardDataWorkspaceFloats(g, Threads));
-                    fixed (float* pdx = dx, pws = scratch) Conv2dBackward.BackwardData(g, pdy, pw, pdx, pws, Pool);
-                    x.AddGradient(dx, owned: true);
+                    var dx = Allocate(x.Value.Length, clear: false);
+                    if (Conv2dBackward.TryDataGradientGeometry(g, out var transposed))
+                    {
+                        // Stride 1: ∂X is a forward convolution of ∂Y, run by the (faster) inference kernel.
+                        var flipped = Allocate(weight.Value.Length, clear: false);
+                        Conv2dBackward.DataGradientWeights(g, weight.Value.Data, flipped);
+                        var dataKernel = new Conv2dKernel(transposed, flipped, ReadOnlySpan<float>.Empty, Activation.None);
+                        var scratch = Workspace(dataKernel.WorkspaceFloats);
+                        fixed (float* pdx = dx, pws = scratch) dataKernel.Run(pdy, pdx, null, pws, Pool);
+                    }
+                    else
+                    {
+                        var scratch = Workspace(Conv2dBackward.BackwardDataWorkspaceFloats(g, Threads));
+                        fixed (float* pdx = dx, pws = scratch) Conv2dBackward.BackwardData(g, pdy, pw, pdx, pws, Pool);
+                    }
+                    Accumulate(x, dx, owned: true);
                 }
                 if (weight.RequiresGradient || bias is { RequiresGradient: true })
                 {
-                    var dw = new float[weight.Value.Length];
-                    var db = bias is null ? null : new float[bias.Value.Length];
+                    var dw = Allocate(weight.Value.Length, clear: false);
+                    var db = bias is null ? null : Allocate(bias.Value.Length, clear: false);
                     var scratch = Workspace(Conv2dBackward.BackwardWeightsWorkspaceFloats(g, Threads));
                     fixed (float* pdw = dw, pdb = db, pws = scratch) Conv2dBackward.BackwardWeights(g, px, pdy, pdw, pdb, pws, Pool);
-                    if (weight.RequiresGradient) weight.AddGradient(dw, owned: true);
-                    if (bias is { RequiresGradient: true }) bias.AddGradient(db!, owned: true);
+                    if (weight.RequiresGradient) Accumulate(weight, dw, owned: true);
+                    if (bias is { RequiresGradient: true }) Accumulate(bias, db!, owned: true);
                 }
             }
         }, x, weight, bias);
@@ -87,7 +99,7 @@ public sealed partial class Tape
         }
         return Result(y, dy =>
         {
-            var dx = new float[x.Value.Length];
+            var dx = Allocate(x.Value.Length, clear: false);
             var dGamma = new float[c];
             var dBeta = new float[c];
             if (training)
@@ -112,9 +124,9 @@ public sealed partial class Tape
                     dBeta[ch] = (float)sumDy;
                 }
             }
-            if (x.RequiresGradient) x.AddGradient(dx, owned: true);
-            if (scale.RequiresGradient) scale.AddGradient(dGamma, owned: true);
-            if (shift.RequiresGradient) shift.AddGradient(dBeta, owned: true);
+            if (x.RequiresGradient) Accumulate(x, dx, owned: true);
+            if (scale.RequiresGradient) Accumulate(scale, dGamma, owned: true);
+            if (shift.RequiresGradient) Accumulate(shift, dBeta, owned: true);
         }, x, scale, shift);
     }
 
@@ -122,40 +134,39 @@ public sealed partial class Tape
     public unsafe Variable Relu(Variable x)
     {
         var y = Like(x);
-        var xs = x.Value.Data;
-        for (int i = 0; i < xs.Length; i++) y.Data[i] = xs[i] > 0f ? xs[i] : 0f;
+        fixed (float* px = x.Value.Data, py = y.Data) PlaneMath.Relu(px, py, y.Length);
         return Result(y, dy =>
         {
-            var dx = new float[dy.Length];
+            var dx = Allocate(dy.Length, clear: false);
             fixed (float* py = y.Data, pdy = dy, pdx = dx) ReluBackward.Backward(py, pdy, pdx, dx.Length);
-            x.AddGradient(dx, owned: true);
+            Accumulate(x, dx, owned: true);
         }, x);
     }
 
     /// <summary>y = a + b (equal shapes); ∂a = ∂b = ∂y.</summary>
     /// <exception cref="ArgumentException">The shapes differ.</exception>
-    public Variable Add(Variable a, Variable b)
+    public unsafe Variable Add(Variable a, Variable b)
     {
         Require(a.Shape.Equals(b.Shape), $"Add expects equal shapes, got {a.Shape} and {b.Shape}");
         var y = Like(a);
-        for (int i = 0; i < y.Length; i++) y.Data[i] = a.Value.Data[i] + b.Value.Data[i];
+        fixed (float* pa = a.Value.Data, pb = b.Value.Data, py = y.Data) PlaneMath.Add(pa, pb, py, y.Length);
         return Result(y, dy =>
         {
-            if (a.RequiresGradient) a.AddGradient(dy, owned: false);
-            if (b.RequiresGradient) b.AddGradient(dy, owned: false);
+            if (a.RequiresGradient) Accumulate(a, dy, owned: false);
+            if (b.RequiresGradient) Accumulate(b, dy, owned: false);
         }, a, b);
     }
 
     /// <summary>y = factor·x; ∂x = factor·∂y.</summary>
-    public Variable Scale(Variable x, float factor)
+    public unsafe Variable Scale(Variable x, float factor)
     {
         var y = Like(x);
-        for (int i = 0; i < y.Length; i++) y.Data[i] = factor * x.Value.Data[i];
+        fixed (float* px = x.Value.Data, py = y.Data) PlaneMath.Scale(px, factor, py, y.Length);
         return Result(y, dy =>
         {
-            var dx = new float[dy.Length];
-            for (int i = 0; i < dx.Length; i++) dx[i] = factor * dy[i];
-            x.AddGradient(dx, owned: true);
+            var dx = Allocate(dy.Length, clear: false);
+            fixed (float* pdy = dy, pdx = dx) PlaneMath.Scale(pdy, factor, pdx, dx.Length);
+            Accumulate(x, dx, owned: true);
         }, x);
     }
 
@@ -181,17 +192,17 @@ public sealed partial class Tape
             PoolingTraining.MaxForward(g, x.Value.Data, y.Data, argmax, Pool);
             return Result(y, dy =>
             {
-                var dx = new float[x.Value.Length];
+                var dx = Allocate(x.Value.Length, clear: true);
                 PoolingTraining.MaxBackward(g, dy, argmax, dx, Pool);
-                x.AddGradient(dx, owned: true);
+                Accumulate(x, dx, owned: true);
             }, x);
         }
         PoolingTraining.AverageForward(g, a.CountIncludePad, x.Value.Data, y.Data, Pool);
         return Result(y, dy =>
         {
-            var dx = new float[x.Value.Length];
+            var dx = Allocate(x.Value.Length, clear: true);
             PoolingTraining.AverageBackward(g, a.CountIncludePad, dy, dx, Pool);
-            x.AddGradient(dx, owned: true);
+            Accumulate(x, dx, owned: true);
         }, x);
     }
 
@@ -206,9 +217,9 @@ public sealed partial class Tape
         PoolingTraining.GlobalAverageForward(planes, spatial, x.Value.Data, y.Data);
         return Result(y, dy =>
         {
-            var dx = new float[x.Value.Length];
+            var dx = Allocate(x.Value.Length, clear: false);
             PoolingTraining.GlobalAverageBackward(planes, spatial, dy, dx);
-            x.AddGradient(dx, owned: true);
+            Accumulate(x, dx, owned: true);
         }, x);
     }
 
@@ -217,7 +228,7 @@ public sealed partial class Tape
     {
         Require(axis >= 0 && axis <= x.Shape.Rank, $"Flatten axis {axis} is out of range for {x.Shape}");
         var y = x.Value.Reshape(new Shape((int)x.Shape.Product(0, axis), (int)x.Shape.Product(axis, x.Shape.Rank)));
-        return Result(y, dy => x.AddGradient(dy, owned: false), x);
+        return Result(y, dy => Accumulate(x, dy, owned: false), x);
     }
 
     /// <summary>y = x·Wᵀ + b for x [N, K], W [M, K], b [M]; ∂x = ∂y·W, ∂W = ∂yᵀ·x, ∂b = Σ_n ∂y.</summary>
@@ -233,14 +244,14 @@ public sealed partial class Tape
             LinearKernels.Forward(n, k, m, px, pw, pb, py, Pool);
         return Result(y, dy =>
         {
-            var dx = x.RequiresGradient ? new float[x.Value.Length] : null;
-            var dw = new float[weight.Value.Length];
-            var db = bias is null ? null : new float[m];
+            var dx = x.RequiresGradient ? Allocate(x.Value.Length, clear: false) : null;
+            var dw = Allocate(weight.Value.Length, clear: false);
+            var db = bias is null ? null : Allocate(m, clear: false);
             fixed (float* px = x.Value.Data, pw = weight.Value.Data, pdy = dy, pdx = dx, pdw = dw, pdb = db)
                 LinearKernels.Backward(n, k, m, px, pw, pdy, pdx, pdw, pdb, Pool);
-            if (dx is not null) x.AddGradient(dx, owned: true);
-            if (weight.RequiresGradient) weight.AddGradient(dw, owned: true);
-            if (bias is { RequiresGradient: true }) bias.AddGradient(db!, owned: true);
+            if (dx is not null) Accumulate(x, dx, owned: true);
+            if (weight.RequiresGradient) Accumulate(weight, dw, owned: true);
+            if (bias is { RequiresGradient: true }) Accumulate(bias, db!, owned: true);
         }, x, weight, bias);
     }
 
@@ -263,7 +274,7 @@ public sealed partial class Tape
         {
             var dz = new float[probabilities.Length];
             CrossEntropyKernel.Backward(n, k, probabilities, labelsCopy, labelSmoothing, dy[0], dz);
-            logits.AddGradient(dz, owned: true);
+            Accumulate(logits, dz, owned: true);
         }, logits);
     }
 

@@ -15,14 +15,22 @@ namespace Elide.Training;
 public sealed partial class Tape
 {
     private readonly List<(Variable Result, Action<float[]> Rule)> entries = [];
-    private float[] workspace = [];
+    private readonly StepBuffers buffers;
 
     /// <summary>A tape whose kernels run on <paramref name="pool"/> (null: the calling thread only).</summary>
-    public Tape(WorkerPool? pool = null, bool recording = true)
+    /// <param name="pool">Threads for the kernels.</param>
+    /// <param name="recording">False for evaluation (no backward rules are kept).</param>
+    /// <param name="buffers">Arrays to build this tape's tensors in, recycled across steps by the owner (see
+    /// <see cref="StepBuffers"/>); null: fresh arrays that live as long as they are referenced.</param>
+    public Tape(WorkerPool? pool = null, bool recording = true, StepBuffers? buffers = null)
     {
         Pool = pool;
         IsRecording = recording;
+        this.buffers = buffers ?? new StepBuffers();
+        ownsBuffers = buffers is null;
     }
+
+    private readonly bool ownsBuffers;
 
     /// <summary>The pool kernels fan out on.</summary>
     public WorkerPool? Pool { get; }
@@ -45,7 +53,7 @@ public sealed partial class Tape
     {
         if (loss.Value.Length != 1) throw new ArgumentException($"backward needs a scalar loss, got shape {loss.Shape}", nameof(loss));
         if (!loss.RequiresGradient) throw new ArgumentException("the loss does not depend on any variable that requires a gradient", nameof(loss));
-        loss.AddGradient([1f], owned: true);
+        loss.AddGradient([1f]);
         for (int i = entries.Count - 1; i >= 0; i--)
         {
             var (result, rule) = entries[i];
@@ -66,13 +74,36 @@ public sealed partial class Tape
     }
 
     /// <summary>A scratch buffer of at least <paramref name="floats"/> floats, reused across ops (never shared by two live uses).</summary>
-    private float[] Workspace(long floats)
+    private float[] Workspace(long floats) => buffers.Workspace(floats);
+
+    /// <summary>
+    /// An array for a result or gradient of <paramref name="length"/> floats; <paramref name="clear"/> false only where
+    /// the kernel writing it overwrites every element.
+    /// </summary>
+    private float[] Allocate(long length, bool clear)
     {
-        if (workspace.LongLength < floats) workspace = new float[checked((int)Math.Max(floats, workspace.LongLength * 3 / 2))];
-        return workspace;
+        int n = checked((int)length);
+        // A tape with its own buffers never reclaims them, so renting would only keep every array alive.
+        if (ownsBuffers) return clear ? new float[n] : GC.AllocateUninitializedArray<float>(n);
+        return buffers.Rent(n, clear);
     }
 
-    private static Tensor Like(Variable v) => new(v.Shape);
+    /// <summary>A result tensor shaped like <paramref name="v"/> that the caller fully overwrites.</summary>
+    private Tensor Like(Variable v) => Like(v.Shape);
 
-    private static Tensor Like(Shape shape) => new(shape);
+    /// <summary>A result tensor of <paramref name="shape"/> that the caller fully overwrites.</summary>
+    private Tensor Like(Shape shape) => new(shape, Allocate(shape.ElementCount, clear: false));
+
+    /// <summary>Adds <paramref name="gradient"/> into v's gradient; a borrowed array (one that is also another
+    /// variable's gradient) is copied before it becomes a gradient that later contributions are added into.</summary>
+    private void Accumulate(Variable v, float[] gradient, bool owned)
+    {
+        if (v.Gradient is null && !owned)
+        {
+            var copy = Allocate(gradient.Length, clear: false);
+            gradient.AsSpan().CopyTo(copy);
+            gradient = copy;
+        }
+        v.AddGradient(gradient);
+    }
 }

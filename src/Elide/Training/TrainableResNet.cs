@@ -187,6 +187,16 @@ public sealed class TrainableResNet
     /// <summary>Evaluation-mode logits for <paramref name="images"/> [N, C, H, W] without recording anything.</summary>
     public Tensor Predict(Tensor images, WorkerPool? pool = null) => EvalForward(new Tape(pool, recording: false), new Variable(images)).Value;
 
+    /// <summary>
+    /// <see cref="Predict(Tensor, WorkerPool?)"/> building its intermediate tensors in <paramref name="buffers"/>
+    /// (reclaimed first: everything the previous call returned becomes invalid, the returned logits included).
+    /// </summary>
+    public Tensor Predict(Tensor images, WorkerPool? pool, StepBuffers buffers)
+    {
+        buffers.ReclaimAll();
+        return EvalForward(new Tape(pool, recording: false, buffers), new Variable(images)).Value;
+    }
+
     private Variable Forward(Tape tape, Variable images, bool training, IReadOnlyList<bool>? keptBlocks)
     {
         var a = Architecture;

@@ -33,6 +33,8 @@ public sealed class Trainer : IDisposable
     private readonly SgdOptimizer optimizer;
     private readonly LearningRateSchedule schedule;
     private readonly WorkerPool? pool;
+    private readonly StepBuffers buffers = new();
+    private readonly StepBuffers evaluationBuffers = new();
     private readonly List<EpochSummary> history = [];
     private int batchInEpoch;
     private double epochLossSum;
@@ -187,7 +189,7 @@ public sealed class Trainer : IDisposable
         {
             var s = batch.Shape;
             var x = new Tensor(new Shape(batch.Count, s.Channels, s.Height, s.Width), batch.Images.ToArray());
-            var logits = Model.Predict(x, pool);
+            var logits = Model.Predict(x, pool, evaluationBuffers);
             correct += Evaluator.CountCorrect(logits.Data, classes, batch.Labels);
         }
         return new EvaluationResult(correct, data.Count);
@@ -243,10 +245,14 @@ public sealed class Trainer : IDisposable
     private double TrainStep(Batch batch)
     {
         var s = batch.Shape;
-        var x = new Variable(new Tensor(new Shape(batch.Count, s.Channels, s.Height, s.Width), batch.Images.ToArray()));
-        int[] labels = batch.Labels.ToArray();
-        var tape = new Tape(pool);
+        // Last step's activations and gradients are dead once the gradients are cleared: recycle their arrays.
         optimizer.ZeroGradients();
+        buffers.ReclaimAll();
+        var images = buffers.Rent(batch.Images.Length, clear: false);
+        batch.Images.CopyTo(images);
+        var x = new Variable(new Tensor(new Shape(batch.Count, s.Channels, s.Height, s.Width), images));
+        int[] labels = batch.Labels.ToArray();
+        var tape = new Tape(pool, buffers: buffers);
         var logits = Model.TrainingForward(tape, x, Step);
         var loss = tape.SoftmaxCrossEntropy(logits, labels, Options.LabelSmoothing);
         epochCorrect += Evaluator.CountCorrect(logits.Value.Data, Model.Architecture.Classes, labels);

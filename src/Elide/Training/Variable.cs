@@ -30,18 +30,20 @@ public class Variable
     /// <summary>Forgets the gradient (the next backward pass starts from zero).</summary>
     public void ZeroGradient() => Gradient = null;
 
-    /// <summary>Adds <paramref name="gradient"/> into <see cref="Gradient"/>.</summary>
+    /// <summary>
+    /// Adds <paramref name="gradient"/> into <see cref="Gradient"/>; the first contribution becomes the gradient
+    /// itself (no copy), so the caller must not write to that array afterwards.
+    /// </summary>
     /// <param name="gradient">Gradient data with this variable's element count.</param>
-    /// <param name="owned">True when the caller hands the array over (it becomes the gradient without a copy).</param>
-    internal void AddGradient(float[] gradient, bool owned)
+    internal unsafe void AddGradient(float[] gradient)
     {
         if (Gradient is null)
         {
-            Gradient = new Tensor(Value.Shape, owned ? gradient : (float[])gradient.Clone());
+            Gradient = new Tensor(Value.Shape, gradient);
             return;
         }
         var g = Gradient.Data;
-        for (int i = 0; i < g.Length; i++) g[i] += gradient[i];
+        fixed (float* pg = g, pa = gradient) Kernels.PlaneMath.AddInPlace(pg, pa, g.Length);
     }
 }
 

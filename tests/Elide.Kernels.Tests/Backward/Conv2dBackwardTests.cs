@@ -15,6 +15,8 @@ public unsafe class Conv2dBackwardTests
         new(1, 3, 5, 7, 5, 2, 3, 1, 2, 0, 1, 1, 0, 1, 1, 1),                         // 2x3 kernel, mixed stride
         new(2, 3, 1, 1, 4, 3, 3, 1, 1, 1, 1, 1, 1),                                  // 1x1 image, 3x3 kernel all padding but centre
         new(0, 3, 4, 4, 2, 3, 3, 1, 1, 1, 1, 1, 1),                                  // empty batch
+        new(2, 3, 5, 19, 4, 3, 5, 1, 1, 2, 0, 1, 4),                                 // stride 1, asymmetric padding, wide rows
+        new(1, 2, 3, 2, 3, 3, 3, 1, 1, 0, 3, 2, 3),                                  // stride 1, padding wider than the image
     ];
 
     [Theory, MemberData(nameof(Geometries))]
@@ -34,6 +36,49 @@ public unsafe class Conv2dBackwardTests
             AssertClose(fast, expected, 1e-5, $"fast ∂X threads={pool?.Threads ?? 1}");
             AssertClose(fast, scalar, 1e-5, "fast vs scalar ∂X");
         }
+    }
+
+    [Theory, MemberData(nameof(Geometries))]
+    public void DataGradientAsForwardConvolutionMatchesDoubleReference(Conv2dGeometry g)
+    {
+        bool eligible = Conv2dBackward.TryDataGradientGeometry(g, out var transposed);
+        Assert.Equal(g.StrideHeight == 1 && g.StrideWidth == 1
+            && Math.Max(g.PadTop, g.PadBottom) <= g.DilationHeight * (g.KernelHeight - 1)
+            && Math.Max(g.PadLeft, g.PadRight) <= g.DilationWidth * (g.KernelWidth - 1), eligible);
+        if (!eligible) return;
+        Assert.Equal((g.InHeight, g.InWidth, g.InChannels), (transposed.OutHeight, transposed.OutWidth, transposed.OutChannels));
+        var (x, w, dy) = Inputs(g, 3);
+        var expected = ReferenceBackwardData(g, dy, w);
+        var flipped = new float[w.Length];
+        Conv2dBackward.DataGradientWeights(g, w, flipped);
+        var kernel = new Conv2dKernel(transposed, flipped, ReadOnlySpan<float>.Empty, Activation.None);
+        foreach (var pool in Pools())
+        {
+            var dx = Enumerable.Repeat(float.NaN, x.Length).ToArray();
+            var workspace = new float[Math.Max(kernel.WorkspaceFloats, 1)];
+            fixed (float* pdy = dy, pdx = dx, pws = workspace) kernel.Run(pdy, pdx, null, pws, pool);
+            AssertClose(dx, expected, 1e-5, $"∂X as convolution threads={pool?.Threads ?? 1}");
+        }
+    }
+
+    [Fact]
+    public void DataGradientAsForwardConvolutionCoversTheResNetShapes()
+    {
+        // 3x3 pad 1 and 1x1 pad 0 at stride 1 are eligible; the strided downsampling convolutions are not.
+        Assert.True(Conv2dBackward.TryDataGradientGeometry(new(2, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1), out _));
+        Assert.True(Conv2dBackward.TryDataGradientGeometry(new(2, 16, 28, 28, 32, 1, 1), out _));
+        Assert.False(Conv2dBackward.TryDataGradientGeometry(new(2, 16, 28, 28, 32, 3, 3, 2, 2, 1, 1, 1, 1), out _));
+        Assert.False(Conv2dBackward.TryDataGradientGeometry(new(2, 16, 28, 28, 32, 1, 1, 1, 1, 1, 0, 0, 0), out _)); // pad > k − 1
+        var g = new Conv2dGeometry(3, 5, 7, 6, 4, 3, 3, 1, 1, 1, 1, 1, 1);
+        var (x, w, dy) = Inputs(g, 4);
+        var flipped = new float[w.Length];
+        Conv2dBackward.DataGradientWeights(g, w, flipped);
+        Assert.True(Conv2dBackward.TryDataGradientGeometry(g, out var t));
+        var kernel = new Conv2dKernel(t, flipped, ReadOnlySpan<float>.Empty, Activation.None);
+        var dx = new float[x.Length];
+        var workspace = new float[Math.Max(kernel.WorkspaceFloats, 1)];
+        fixed (float* pdy = dy, pdx = dx, pws = workspace) kernel.Run(pdy, pdx, null, pws);
+        AssertClose(dx, ReferenceBackwardData(g, dy, w), 1e-5, "∂X of a 3x3 ResNet-style convolution");
     }
 
     [Theory, MemberData(nameof(Geometries))]

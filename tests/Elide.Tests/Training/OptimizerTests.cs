@@ -10,7 +10,7 @@ public class OptimizerTests
     private static void SetGradient(Parameter p, params float[] g)
     {
         p.ZeroGradient();
-        p.AddGradient(g, owned: false);
+        p.AddGradient((float[])g.Clone());
     }
 
     [Theory]
