@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.CommandLine;
 using System.Globalization;
 using Elide.Data;
@@ -88,6 +89,8 @@ internal static class TrainCommand
             using var stop = p.GetValue(timeLimit) > 0 ? new CancellationTokenSource(TimeSpan.FromMinutes(p.GetValue(timeLimit))) : new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
             Console.CancelKeyPress += onCancel;
+            // SIGTERM (kill, docker stop, systemd) stops the same way as Ctrl+C: at the next step, checkpoint written.
+            using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
             TrainingOutcome outcome;
             try
             {

@@ -249,6 +249,11 @@ public static unsafe class Conv2dBackward
     internal static void ImageToColumns(in Conv2dGeometry g, float* image, float* columns)
     {
         int cg = g.InChannels / g.Groups, oh = g.OutHeight, ow = g.OutWidth;
+        if (g.StrideHeight == 1 && g.StrideWidth == 1 && ow == g.InWidth)
+        {
+            ImageToColumnsSameWidth(g, image, columns);
+            return;
+        }
         for (int c = 0; c < cg; c++)
         for (int ky = 0; ky < g.KernelHeight; ky++)
         for (int kx = 0; kx < g.KernelWidth; kx++)
@@ -279,6 +284,48 @@ public static unsafe class Conv2dBackward
                 {
                     int ix = ox * g.StrideWidth + x0;
                     outRow[ox] = (uint)ix < (uint)g.InWidth ? inRow[ix] : 0f;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="ImageToColumns"/> for stride 1 with output width = input width (3×3 pad 1 and the like): a column
+    /// row is then the image plane shifted by (ky·d − padTop)·W + kx·d − padLeft, so it is one block copy followed by
+    /// zeroing the positions whose input column falls into the padding (kx·d − padLeft of them per row) and the rows
+    /// whose input row does.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ImageToColumnsSameWidth(in Conv2dGeometry g, float* image, float* columns)
+    {
+        int cg = g.InChannels / g.Groups, oh = g.OutHeight, w = g.InWidth, h = g.InHeight;
+        long plane = (long)h * w, rowFloats = (long)oh * w;
+        for (int c = 0; c < cg; c++)
+        for (int ky = 0; ky < g.KernelHeight; ky++)
+        {
+            int dy = ky * g.DilationHeight - g.PadTop;
+            // Output rows whose input row oy + dy lies inside the image.
+            int oyBegin = Math.Clamp(-dy, 0, oh), oyEnd = Math.Clamp(h - dy, oyBegin, oh);
+            for (int kx = 0; kx < g.KernelWidth; kx++)
+            {
+                int dx = kx * g.DilationWidth - g.PadLeft;
+                float* row = columns + ((long)(c * g.KernelHeight + ky) * g.KernelWidth + kx) * rowFloats;
+                float* source = image + c * plane;
+                new Span<float>(row, oyBegin * w).Clear();
+                new Span<float>(row + (long)oyEnd * w, (oh - oyEnd) * w).Clear();
+                // Flat output positions [first, last) read source[j + shift]; clip to the plane (clipped positions
+                // are padding columns and are zeroed below).
+                long shift = (long)dy * w + dx;
+                long first = Math.Max((long)oyBegin * w, -shift), last = Math.Min((long)oyEnd * w, plane - shift);
+                if (last > first)
+                    Buffer.MemoryCopy(source + first + shift, row + first, (last - first) * sizeof(float), (last - first) * sizeof(float));
+                if (dx == 0) continue;
+                // Columns ox with ox + dx outside [0, W): the copy took them from the neighbouring input row.
+                int zeroBegin = dx < 0 ? 0 : Math.Max(w - dx, 0), zeroEnd = dx < 0 ? Math.Min(-dx, w) : w;
+                for (int oy = oyBegin; oy < oyEnd; oy++)
+                {
+                    float* r = row + (long)oy * w;
+                    for (int ox = zeroBegin; ox < zeroEnd; ox++) r[ox] = 0f;
                 }
             }
         }

@@ -51,6 +51,15 @@ internal static unsafe class EpilogueKernels
                     if (residual != null) x += Vector256.Load(residual + i);
                     ops.Apply(x).Store(dst + i);
                 }
+                if (i < length && Avx.IsSupported)
+                {
+                    // AVX masked tail (vmaskmovps): rows of 7 or 14 outputs would otherwise be mostly scalar.
+                    var mask = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(length - i)).AsSingle();
+                    var x = Avx.MaskLoad(src + i, mask) + biasV;
+                    if (residual != null) x += Avx.MaskLoad(residual + i, mask);
+                    Avx.MaskStore(dst + i, mask, ops.Apply(x));
+                    return;
+                }
             }
         }
         for (; i < length; i++)

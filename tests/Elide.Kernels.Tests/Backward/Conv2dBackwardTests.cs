@@ -17,6 +17,8 @@ public unsafe class Conv2dBackwardTests
         new(0, 3, 4, 4, 2, 3, 3, 1, 1, 1, 1, 1, 1),                                  // empty batch
         new(2, 3, 5, 19, 4, 3, 5, 1, 1, 2, 0, 1, 4),                                 // stride 1, asymmetric padding, wide rows
         new(1, 2, 3, 2, 3, 3, 3, 1, 1, 0, 3, 2, 3),                                  // stride 1, padding wider than the image
+        new(2, 3, 6, 5, 4, 3, 3, 1, 1, 1, 0, 1, 2),                                  // stride 1, same width, all padding on the right
+        new(3, 2, 4, 7, 3, 3, 3, 1, 1, 0, 2, 2, 0),                                  // stride 1, same width, all padding on the left and bottom
     ];
 
     [Theory, MemberData(nameof(Geometries))]
