@@ -43,23 +43,15 @@ internal static unsafe class EpilogueKernels
             }
             if (Vector256.IsHardwareAccelerated)
             {
-                var ops = new VectorActivation256(activation);
-                var biasV = Vector256.Create(bias);
-                for (; i + 8 <= length; i += 8)
+                // The activation is a type parameter so that the per-vector switch disappears for the common
+                // cases: this runs once per output row segment (7–56 values), so its per-vector cost shows.
+                i = activation.Kind switch
                 {
-                    var x = Vector256.Load(src + i) + biasV;
-                    if (residual != null) x += Vector256.Load(residual + i);
-                    ops.Apply(x).Store(dst + i);
-                }
-                if (i < length && Avx.IsSupported)
-                {
-                    // AVX masked tail (vmaskmovps): rows of 7 or 14 outputs would otherwise be mostly scalar.
-                    var mask = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(length - i)).AsSingle();
-                    var x = Avx.MaskLoad(src + i, mask) + biasV;
-                    if (residual != null) x += Avx.MaskLoad(residual + i, mask);
-                    Avx.MaskStore(dst + i, mask, ops.Apply(x));
-                    return;
-                }
+                    ActivationKind.None => Apply256(dst, src, length, bias, residual, new Identity256()),
+                    ActivationKind.Relu => Apply256(dst, src, length, bias, residual, new Relu256()),
+                    _ => Apply256(dst, src, length, bias, residual, new VectorActivation256(activation)),
+                };
+                if (i == length) return;
             }
         }
         for (; i < length; i++)
@@ -68,6 +60,53 @@ internal static unsafe class EpilogueKernels
             if (residual != null) x += residual[i];
             dst[i] = activation.Apply(x);
         }
+    }
+
+    /// <summary>Vector256 part of <see cref="Apply"/>: full vectors, then an AVX masked tail; returns how many values
+    /// it finished (all of them when AVX is available).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Apply256<TAct>(float* dst, float* src, int length, float bias, float* residual, TAct ops)
+        where TAct : struct, IVectorActivation256
+    {
+        int i = 0;
+        var biasV = Vector256.Create(bias);
+        if (residual == null)
+        {
+            for (; i + 8 <= length; i += 8) ops.Apply(Vector256.Load(src + i) + biasV).Store(dst + i);
+        }
+        else
+        {
+            for (; i + 8 <= length; i += 8) ops.Apply(Vector256.Load(src + i) + biasV + Vector256.Load(residual + i)).Store(dst + i);
+        }
+        if (i < length && Avx.IsSupported)
+        {
+            // vmaskmovps: rows of 7 or 14 outputs would otherwise be mostly scalar.
+            var mask = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(length - i)).AsSingle();
+            var x = Avx.MaskLoad(src + i, mask) + biasV;
+            if (residual != null) x += Avx.MaskLoad(residual + i, mask);
+            Avx.MaskStore(dst + i, mask, ops.Apply(x));
+            i = length;
+        }
+        return i;
+    }
+
+    /// <summary>An activation in Vector256 form (a struct type parameter, so calls are resolved when the JIT specializes).</summary>
+    private interface IVectorActivation256
+    {
+        Vector256<float> Apply(Vector256<float> x);
+    }
+
+    private readonly struct Identity256 : IVectorActivation256
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<float> Apply(Vector256<float> x) => x;
+    }
+
+    private readonly struct Relu256 : IVectorActivation256
+    {
+        /// <summary>max(0, x) with x second, so NaN propagates as in the scalar definition.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<float> Apply(Vector256<float> x) => Vector256.MaxNative(Vector256<float>.Zero, x);
     }
 
     /// <summary>Vector512 forms of the activations; the parameters are broadcast once per call.</summary>
@@ -110,7 +149,7 @@ internal static unsafe class EpilogueKernels
     }
 
     /// <summary>Vector256 forms of the activations, identical in meaning to <see cref="VectorActivation512"/>.</summary>
-    private readonly struct VectorActivation256(Activation activation)
+    private readonly struct VectorActivation256(Activation activation) : IVectorActivation256
     {
         private readonly ActivationKind kind = activation.Kind;
         private readonly Vector256<float> alpha = Vector256.Create(activation.Alpha);
