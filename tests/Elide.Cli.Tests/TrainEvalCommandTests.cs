@@ -102,6 +102,29 @@ public partial class TrainEvalCommandTests
         Assert.Equal(Weights(whole), Weights(parts));
     }
 
+    [Fact]
+    public void ExportOnlyWritesTheCheckpointsNetworkWithoutTrainingFurther()
+    {
+        string dir = TempDirectory(), done = Path.Combine(dir, "done.onnx"), peek = Path.Combine(dir, "peek.onnx"), ckpt = Path.Combine(dir, "done.ckpt");
+        string[] recipe = TinyWith("--epochs", "1", "--train-limit", "64", "--val-limit", "100");
+        var (exit, stdout, stderr) = Elide([.. recipe, "--out", done, "--checkpoint", ckpt]);
+        Assert.True(exit == 0, stderr + stdout);
+        var trained = ValidationLine().Match(stdout);
+        Assert.True(trained.Success, stdout);
+
+        // The checkpoint after the last epoch holds the final network: exporting it gives the same file contents.
+        (exit, stdout, stderr) = Elide("train", "--resume", ckpt, "--dataset", "fashion-mnist", "--threads", "1", "--out", peek, "--export-only");
+        Assert.True(exit == 0, stderr + stdout);
+        Assert.Contains("exported the network", stdout);
+        Assert.Equal(trained.Groups[1].Value, ValidationLine().Match(stdout).Groups[1].Value);
+        Assert.Equal(Weights(done), Weights(peek));
+        Assert.DoesNotContain("epoch 2: loss", stderr);
+
+        (exit, _, stderr) = Elide("train", "--resume", ckpt, "--dataset", "fashion-mnist", "--export-only");
+        Assert.Equal(2, exit);
+        Assert.Contains("--export-only needs --resume CHECKPOINT and --out", stderr);
+    }
+
     private static string Weights(string onnx)
     {
         var graph = Onnx.Import.OnnxImporter.Load(onnx).Graph;

@@ -35,6 +35,10 @@ internal static class TrainCommand
         var trainLimit = new Option<int>("--train-limit") { Description = "Train on only N evenly spaced training images (0: all).", DefaultValueFactory = _ => 0 };
         var valLimit = new Option<int>("--val-limit") { Description = "Validate on only N evenly spaced validation images (0: all), the images `elide eval --limit N` scores.", DefaultValueFactory = _ => 0 };
         var threads = new Option<int>("--threads", "-t") { Description = "Kernel threads (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var exportOnly = new Option<bool>("--export-only")
+        {
+            Description = "With --resume and --out: write the checkpoint's current network as the ONNX model (and print its validation accuracy) without training further; for a look at a run in progress.",
+        };
         var timeLimit = new Option<double>("--time-limit") { Description = "Stop after this many minutes, writing the checkpoint (0: none); rerun with --resume to continue.", DefaultValueFactory = _ => 0 };
         foreach (var o in new[] { epochs, batch, threads })
             o.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{r.Option.Name} must be ≥ 1"); });
@@ -46,7 +50,7 @@ internal static class TrainCommand
             "per-channel standardization) and export it as a self-contained ONNX model. Seeded and reproducible; resumable from checkpoints.")
         {
             arch, dataset, stochasticDepth, epochs, output, resume, checkpoint, checkpointSteps, batch, lr, warmup, weightDecay, momentum,
-            noNesterov, smoothing, padding, noFlip, seed, trainLimit, valLimit, threads, timeLimit,
+            noNesterov, smoothing, padding, noFlip, seed, trainLimit, valLimit, threads, timeLimit, exportOnly,
         };
         cmd.SetAction(p => CliErrors.Guard(() =>
         {
@@ -55,6 +59,8 @@ internal static class TrainCommand
             if (outPath is null && resumePath is null && p.GetValue(checkpoint) is null)
                 throw new ArgumentException("nothing would be saved: give --out (and/or --checkpoint)");
             string? checkpointPath = p.GetValue(checkpoint) ?? resumePath ?? (outPath is null ? null : Path.ChangeExtension(outPath, ".ckpt"));
+            if (p.GetValue(exportOnly) && (resumePath is null || outPath is null))
+                throw new ArgumentException("--export-only needs --resume CHECKPOINT and --out MODEL.onnx");
 
             // The recipe: the checkpoint's when resuming, overridden by the options given explicitly (which must then agree).
             var recipe = resumePath is null ? new TrainerOptions() : Checkpoint.Load(resumePath).ReadRecipe();
@@ -85,6 +91,15 @@ internal static class TrainCommand
             Console.Error.WriteLine($"train cifar-resnet{recipe.Depth} (p_L {recipe.FinalSurvivalProbability.ToString(CultureInfo.InvariantCulture)}) on {trainer.Train.Name}: " +
                                     $"{trainer.Train.Count} images, {trainer.BatchesPerEpoch} steps/epoch, {recipe.Epochs} epochs, {threadCount} threads" +
                                     (trainer.Step > 0 ? $"; resuming at epoch {trainer.Epoch + 1}, step {trainer.Step}" : ""));
+
+            if (p.GetValue(exportOnly))
+            {
+                OnnxExporter.Save(trainer.Export(), outPath!);
+                var accuracy = trainer.Evaluate(trainer.Validation);
+                Console.WriteLine($"exported the network at epoch {trainer.Epoch + 1}, step {trainer.Step} of {trainer.TotalSteps}: " +
+                                  $"validation accuracy {100 * accuracy.Accuracy:F2}% on {trainer.Validation.Count} images; wrote {outPath}");
+                return 0;
+            }
 
             using var stop = p.GetValue(timeLimit) > 0 ? new CancellationTokenSource(TimeSpan.FromMinutes(p.GetValue(timeLimit))) : new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
