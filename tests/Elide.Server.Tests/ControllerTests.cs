@@ -115,4 +115,42 @@ public sealed class ControllerTests
         Assert.True(mid.PredictWorstMs(level - 1, moderate) > 50);
         Assert.Equal(level, mid.Level);
     }
+
+    [Fact]
+    public void ArrivalRateEstimateFollowsASteadyStream()
+    {
+        var controller = Controller(Ladder());
+        Assert.Equal(0, controller.ArrivalRatePerMs(0));
+        Assert.Equal(0, controller.SustainableLevel(0));
+        for (double t = 0; t <= 10_000; t += 10) controller.RecordArrival(1, t); // 0.1 images/ms
+        Assert.InRange(controller.ArrivalRatePerMs(10_000), 0.095, 0.105);
+        // Full-batch service rates: 4/40, 4/32, 4/24, 4/16 images/ms; 0.1 × 1.1 needs level 1 (0.125).
+        Assert.Equal(1, controller.SustainableLevel(10_000));
+        // Once arrivals stop the estimate decays and deeper levels become sustainable again.
+        Assert.True(controller.ArrivalRatePerMs(20_000) < 0.01);
+        Assert.Equal(0, controller.SustainableLevel(20_000));
+    }
+
+    [Fact]
+    public void RecoveryStopsAtTheDeepestLevelThatKeepsUpWithTheArrivalRate()
+    {
+        // Arrivals at 0.14 images/ms: levels 0 (0.1) and 1 (0.125) cannot keep up, level 2 (0.167) can.
+        var controller = Controller(Ladder());
+        controller.Decide(Queue(12, 30), 0);
+        Assert.Equal(3, controller.Level);
+        double next = 0;
+        for (double t = 0; t <= 20_000; t += 50)
+        {
+            for (; next <= t; next += 1 / 0.14) controller.RecordArrival(1, next);
+            controller.Decide(Queue(1), t); // the queue alone looks light: a drained queue under sustained load
+        }
+        Assert.Equal(2, controller.SustainableLevel(20_000));
+        Assert.Equal(2, controller.Level);
+
+        // The same light queue without arrivals recovers all the way.
+        var idle = Controller(Ladder());
+        idle.Decide(Queue(12, 30), 0);
+        for (double t = 0; t <= 20_000; t += 50) idle.Decide(Queue(1), t);
+        Assert.Equal(0, idle.Level);
+    }
 }

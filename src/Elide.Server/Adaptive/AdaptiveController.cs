@@ -23,7 +23,8 @@ public enum ControllerAction
 /// <param name="RequiredLevel">The deepest level whose predicted completion fits the budget now.</param>
 /// <param name="PredictedMs">Predicted completion of the slowest queued request at <paramref name="Level"/>.</param>
 /// <param name="Action">How the level changed.</param>
-public sealed record ControllerDecision(int Level, int RequiredLevel, double PredictedMs, ControllerAction Action);
+/// <param name="SustainableLevel">The deepest level whose throughput keeps up with the arrival rate (recovery stops there).</param>
+public sealed record ControllerDecision(int Level, int RequiredLevel, double PredictedMs, ControllerAction Action, int SustainableLevel = 0);
 
 /// <summary>
 /// Chooses a ladder level per batch so that queued requests complete within the p99 SLO.
@@ -43,6 +44,13 @@ public sealed class AdaptiveController
     private readonly double slo, budget, recoveryBudget, holdMs;
     private volatile int level;
     private double lowSinceMs = double.NaN;
+    private double arrivalWeight, lastArrivalMs = double.NaN, firstArrivalMs = double.NaN;
+
+    /// <summary>Time constant of the arrival-rate estimate.</summary>
+    public const double RateTimeConstantMs = 2000;
+
+    /// <summary>Service must exceed the arrival rate by this factor for a level to count as sustainable.</summary>
+    public const double RateMargin = 1.1;
 
     /// <param name="ladder">The rungs and their latency model.</param>
     /// <param name="sloMs">The p99 objective.</param>
@@ -80,6 +88,7 @@ public sealed class AdaptiveController
             if (PredictWorstMs(l, queue) <= budget) { required = l; break; }
 
         int current = level;
+        int sustainable = SustainableLevel(nowMs);
         var action = ControllerAction.Hold;
         if (required > current)
         {
@@ -90,7 +99,7 @@ public sealed class AdaptiveController
         else if (required < current)
         {
             if (double.IsNaN(lowSinceMs)) lowSinceMs = nowMs;
-            if (nowMs - lowSinceMs >= holdMs && PredictWorstMs(current - 1, queue) <= recoveryBudget)
+            if (nowMs - lowSinceMs >= holdMs && PredictWorstMs(current - 1, queue) <= recoveryBudget && current - 1 >= sustainable)
             {
                 current--;
                 action = ControllerAction.Recover;
@@ -100,8 +109,48 @@ public sealed class AdaptiveController
         else lowSinceMs = double.NaN;
 
         level = current;
-        Last = new ControllerDecision(current, required, PredictWorstMs(current, queue), action);
+        Last = new ControllerDecision(current, required, PredictWorstMs(current, queue), action, sustainable);
         return Last;
+    }
+
+    /// <summary>Records <paramref name="images"/> arriving at <paramref name="nowMs"/> (same clock as <see cref="Decide"/>).</summary>
+    public void RecordArrival(int images, double nowMs)
+    {
+        Decay(nowMs);
+        arrivalWeight += images;
+        if (double.IsNaN(firstArrivalMs)) firstArrivalMs = nowMs;
+    }
+
+    /// <summary>
+    /// Estimated arrival rate in images per millisecond at <paramref name="nowMs"/>: the exponentially weighted count
+    /// divided by the time it covers (the time constant, or the time since the first arrival while that is shorter).
+    /// </summary>
+    public double ArrivalRatePerMs(double nowMs)
+    {
+        if (double.IsNaN(lastArrivalMs)) return 0;
+        double weight = arrivalWeight * Math.Exp(-Math.Max(0, nowMs - lastArrivalMs) / RateTimeConstantMs);
+        double span = RateTimeConstantMs * (1 - Math.Exp(-Math.Max(nowMs - firstArrivalMs, 1) / RateTimeConstantMs));
+        return weight / span;
+    }
+
+    /// <summary>
+    /// The deepest level whose full-batch service rate (largest plan size / its predicted latency) is at least
+    /// <see cref="RateMargin"/> × the arrival rate; 0 when nothing has arrived, the fastest level when none keeps up.
+    /// </summary>
+    public int SustainableLevel(double nowMs)
+    {
+        double rate = ArrivalRatePerMs(nowMs) * RateMargin;
+        var model = ladder.Latency;
+        int largest = model.PlanSizes.Count - 1;
+        for (int l = 0; l < ladder.Points.Count; l++)
+            if (model.PlanSizes[largest] / model.PredictMs(l, largest) >= rate) return l;
+        return ladder.Points.Count - 1;
+    }
+
+    private void Decay(double nowMs)
+    {
+        if (!double.IsNaN(lastArrivalMs)) arrivalWeight *= Math.Exp(-Math.Max(0, nowMs - lastArrivalMs) / RateTimeConstantMs);
+        lastArrivalMs = nowMs;
     }
 
     /// <summary>

@@ -84,6 +84,8 @@ public sealed class BatchScheduler
         lock (gate)
         {
             if (!accepting) return EnqueueOutcome.Closed;
+            // Offered load, rejected requests included: the controller sizes depth to demand, not to what it admitted.
+            controller.RecordArrival(request.Images, Stopwatch.GetElapsedTime(0, Stopwatch.GetTimestamp()).TotalMilliseconds);
             double waitMs = PredictedWaitMs(queuedImages + request.Images);
             if (queuedImages + request.Images > maxQueueImages || (admitByPrediction && waitMs > admissionBudgetMs))
             {

@@ -163,6 +163,6 @@ public sealed class ServedModel
         int level = Controller.Level;
         var point = Ladder.Points[level];
         double? cost = point.Accuracy is { } a && Ladder.ReferenceAccuracy is { } r ? r - a : null;
-        return new ModelGaugeState(Name, Version, Scheduler.QueuedImages, level, point.Config, cost, Controller.Last?.PredictedMs ?? 0);
+        return new ModelGaugeState(Name, Version, Scheduler.QueuedImages, level, point.Config, cost, Controller.Last?.PredictedMs ?? 0, Controller.Last?.SustainableLevel ?? 0);
     }
 }

@@ -10,7 +10,7 @@ namespace Elide.Server.Telemetry;
 /// <param name="Config">Mask string in force.</param>
 /// <param name="AccuracyCost">Reference accuracy minus the current configuration's (0..1), or null when unknown.</param>
 /// <param name="PredictedMs">The controller's last predicted queue completion.</param>
-public readonly record struct ModelGaugeState(string Model, int Version, int QueuedImages, int Level, string Config, double? AccuracyCost, double PredictedMs);
+public readonly record struct ModelGaugeState(string Model, int Version, int QueuedImages, int Level, string Config, double? AccuracyCost, double PredictedMs, int SustainableLevel = 0);
 
 /// <summary>
 /// The server's instruments (System.Diagnostics.Metrics), exported in Prometheus text format by
@@ -42,6 +42,8 @@ public sealed class ServerMetrics : IDisposable
         Meter.CreateObservableGauge("elide_queue_images", () => Gauge(s => s.QueuedImages), null, "Images waiting in the model's queue.");
         Meter.CreateObservableGauge("elide_configuration_level", () => Gauge(s => s.Level), null, "Ladder level in force (0 = deepest).");
         Meter.CreateObservableGauge("elide_model_version", () => Gauge(s => s.Version), null, "Load generation of the served model.");
+        Meter.CreateObservableGauge("elide_sustainable_level", () => Gauge(s => s.SustainableLevel), null,
+            "Deepest ladder level whose throughput keeps up with the measured arrival rate (the controller does not recover past it).");
         Meter.CreateObservableGauge("elide_predicted_completion_ms", () => Gauge(s => s.PredictedMs), null, "Controller's predicted completion of the queue at the chosen level.");
         Meter.CreateObservableGauge("elide_accuracy_cost", () => States().Where(s => s.AccuracyCost is not null)
                 .Select(s => new Measurement<double>(s.AccuracyCost!.Value, new KeyValuePair<string, object?>("model", s.Model))),
