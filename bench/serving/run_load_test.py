@@ -7,9 +7,9 @@ Open-loop approximation: hey workers are closed loops, so many workers (--worker
 requests per second offer a rate that does not fall when the server slows down, as long as a response (result or
 429) returns within one worker period; the script reports the rate actually offered.
 
-The Pareto front used by both modes is written by this script from the server's own default ladder (its masks and
-MACs) with SYNTHETIC accuracies, see synthetic_accuracy(); replace --front with a trained model's real front
-(`elide explore --report`) when one exists.
+The Pareto front used by both modes is, with --front, a trained model's real front (`elide explore --report`:
+validation accuracies); without it, one written by this script from the server's own default ladder (its masks and
+MACs) with SYNTHETIC accuracies, see synthetic_accuracy().
 """
 import argparse, csv, json, os, random, signal, statistics, subprocess, sys, time, urllib.request
 
@@ -128,6 +128,7 @@ def main():
     p.add_argument("--slo-ms", type=float, default=0, help="p99 SLO; default: 4x the full-depth batch latency at max batch")
     p.add_argument("--full-accuracy", type=float, default=0.925, help="accuracy assigned to full depth in the synthetic front")
     p.add_argument("--factors", default="0.5,1,1.5,2")
+    p.add_argument("--front", help="the model's real front JSON (elide explore --report); default: a synthetic front")
     p.add_argument("--startup-timeout", type=float, default=600)
     p.add_argument("--out", default=os.path.join(ROOT, "bench", "serving", "results"))
     args = p.parse_args()
@@ -150,16 +151,25 @@ def main():
                                "data": [round(rng.random(), 4) for _ in range(count)]}]}, f)
 
     ladder = meta["elide"]["front"]
-    full_macs = ladder[0]["macs"]
-    front = {"model": args.name, "blocks": meta["elide"]["blocks"], "front": [
-        {"config": pt["config"], "val_accuracy": synthetic_accuracy(args.full_accuracy, pt["macs"], full_macs),
-         "test_accuracy": None, "latency_ms_b1": pt["predicted_ms"]["1"],
-         "latency_ms_b64": 0, "macs": pt["macs"], "energy_mj": 0} for pt in ladder]}
-    front_path = os.path.join(args.out, f"{args.name}.synthetic.front.json")
-    with open(front_path, "w") as f:
-        json.dump(front, f, indent=2)
-    full_config = ladder[0]["config"]
-    slo = args.slo_ms or 4 * ladder[0]["predicted_ms"][str(args.max_batch)]
+    if args.front:
+        front_path = os.path.abspath(args.front)
+        with open(front_path) as f:
+            front = json.load(f)
+        accuracy_kind = "validation, from the front"
+    else:
+        full_macs = ladder[0]["macs"]
+        front = {"model": args.name, "blocks": meta["elide"]["blocks"], "front": [
+            {"config": pt["config"], "val_accuracy": synthetic_accuracy(args.full_accuracy, pt["macs"], full_macs),
+             "test_accuracy": None, "latency_ms_b1": pt["predicted_ms"]["1"],
+             "latency_ms_b64": 0, "macs": pt["macs"], "energy_mj": 0} for pt in ladder]}
+        front_path = os.path.join(args.out, f"{args.name}.synthetic.front.json")
+        with open(front_path, "w") as f:
+            json.dump(front, f, indent=2)
+        accuracy_kind = "synthetic"
+    # Full depth: the configuration that runs every block.
+    full_config = max((pt["config"] for pt in front["front"]), key=lambda c: c.count("1"))
+    full_latency = next(pt for pt in ladder if pt["config"] == full_config) if any(pt["config"] == full_config for pt in ladder) else ladder[0]
+    slo = args.slo_ms or 4 * full_latency["predicted_ms"][str(args.max_batch)]
     accuracy_of = {pt["config"]: pt["val_accuracy"] for pt in front["front"]}
     print(f"model {args.name}: {len(ladder)} configurations, SLO p99 {slo:.1f} ms, front {front_path}", flush=True)
 
@@ -196,7 +206,7 @@ def main():
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
     print()
-    print(f"| mode | load | offered req/s | throughput req/s | goodput req/s (≤ {slo:.0f} ms) | p50 ms | p99 ms | 429s | mean accuracy (synthetic) |")
+    print(f"| mode | load | offered req/s | throughput req/s | goodput req/s (≤ {slo:.0f} ms) | p50 ms | p99 ms | 429s | mean accuracy ({accuracy_kind}) |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in results["runs"]:
         print(f"| {r['mode']} | {r['factor']}x | {r['offered_rps']:.1f} | {r['throughput_rps']:.1f} | {r['goodput_rps']:.1f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['rejected_429']} | {100 * r['mean_accuracy']:.2f}% |")
