@@ -34,6 +34,49 @@ public class CostAndEnergyTests
     }
 
     [Fact]
+    public void TiedClassesShareOneCostAndAverageOutNoise()
+    {
+        // Blocks 0–2 are one class (true cost 0.3 each), 3–4 another (0.6 each); ±3 % multiplicative noise.
+        int[] classes = [0, 0, 0, 1, 1];
+        int[] skippable = [0, 1, 2, 3, 4];
+        var rng = new Random(5);
+        var masks = Enumerable.Range(0, 24).Select(_ => new SkipMask(Enumerable.Range(0, 5).Select(_ => rng.Next(2) == 1))).ToList();
+        var times = masks.Select(m => (1.0 + Enumerable.Range(0, 5).Where(m.Runs).Sum(b => b < 3 ? 0.3 : 0.6)) * (1 + 0.06 * (rng.NextDouble() - 0.5))).ToList();
+        var tied = BlockCostModel.Fit(1, 5, skippable, masks, times, classes);
+        Assert.Equal(tied.BlockMs[0], tied.BlockMs[1], 12);
+        Assert.Equal(tied.BlockMs[0], tied.BlockMs[2], 12);
+        Assert.Equal(tied.BlockMs[3], tied.BlockMs[4], 12);
+        Assert.InRange(tied.BlockMs[0], 0.27, 0.33);
+        Assert.InRange(tied.BlockMs[3], 0.54, 0.66);
+        // Exact data: the tied fit reproduces it exactly, like the untied one.
+        var exact = masks.Select(m => 1.0 + Enumerable.Range(0, 5).Where(m.Runs).Sum(b => b < 3 ? 0.3 : 0.6)).ToList();
+        var model = BlockCostModel.Fit(1, 5, skippable, masks, exact, classes);
+        Assert.Equal(1.0, model.FixedMs, 9);
+        Assert.Equal(0.6, model.BlockMs[4], 9);
+        Assert.Throws<ArgumentException>(() => BlockCostModel.Fit(1, 5, skippable, masks, exact, [0, 1]));
+    }
+
+    [Fact]
+    public void BlocksOfAResNetStageFormOneClass()
+    {
+        var session = new InferenceSession(Models.CifarResNet.Build(new Models.CifarResNetOptions(Depth: 20, Width: 4, ImageSize: 8)),
+            new SessionOptions { Threads = 1 });
+        var plan = session.GetPlan(new Shape(1, 1, 8, 8));
+        var classes = BlockCostModel.BlockClasses(plan);
+        // resnet20: 3 stages × 3 blocks; the first block of stages 2 and 3 downsamples.
+        Assert.Equal(9, classes.Length);
+        Assert.Equal(classes[0], classes[1]);
+        Assert.Equal(classes[1], classes[2]);
+        Assert.Equal(classes[4], classes[5]);
+        Assert.Equal(classes[7], classes[8]);
+        Assert.NotEqual(classes[4], classes[7]);
+        // 3 identity-block classes; the downsampling blocks cannot be skipped (no steps of their own in the plan).
+        Assert.Equal(4, classes.Distinct().Count());
+        Assert.False(plan.CanSkip(3) || plan.CanSkip(6));
+        Assert.NotEqual(classes[0], classes[4]);
+    }
+
+    [Fact]
     public void DesignCoversAllMinimalAndKeepsFixedBlocks()
     {
         var session = new InferenceSession(TinyNetworks.Build(20), new SessionOptions { Threads = 1 });
