@@ -5,8 +5,9 @@ using Elide.Tensors;
 namespace Elide.Adaptive;
 
 /// <summary>How latencies of skip configurations are measured.</summary>
-/// <param name="Rounds">Passes over all configurations; each pass times every configuration, so slow drifts in machine
-/// load (other processes, frequency) spread evenly over them instead of biasing whichever was timed last.</param>
+/// <param name="Rounds">Passes over all configurations, each in a new seeded random order; each pass times every
+/// configuration, so slow drifts in machine load (other processes, frequency) spread evenly over them instead of
+/// biasing whichever was timed last.</param>
 /// <param name="RunsPerRound">Timed runs of one configuration per pass.</param>
 /// <param name="WarmupSeconds">Untimed runs of the full model first (JIT tiers, caches, worker spin-up).</param>
 public sealed record LatencyMeasurementOptions(int Rounds = 5, int RunsPerRound = 5, double WarmupSeconds = 0.3)
@@ -49,9 +50,15 @@ public static class MaskedLatency
 
         var times = masks.Select(_ => new List<double>(options.Rounds * options.RunsPerRound)).ToArray();
         int total = options.Rounds * masks.Count, done = 0;
+        var order = Enumerable.Range(0, masks.Count).ToArray();
+        var shuffle = new Random(97);
         for (int r = 0; r < options.Rounds; r++)
         {
-            for (int i = 0; i < masks.Count; i++)
+            // A fresh order every round: whatever depends on the position within a round (the mask timed before, the
+            // progress display between masks, periodic load on the other core) spreads over all masks instead of
+            // biasing the ones always timed first (measured: a uniform 9 % at batch 1 on the masks listed first).
+            shuffle.Shuffle(order);
+            foreach (int i in order)
             {
                 plan.Run(inputs, outputs, masks[i]);
                 for (int k = 0; k < options.RunsPerRound; k++)
