@@ -114,6 +114,7 @@ public static class BinaryKernels
             case BinaryOperation.Divide: ExecuteWith<DivideOperator>(activation, plan, a, b, y, rowStart, rowEnd, columnStart, columnEnd); break;
             case BinaryOperation.Maximum: ExecuteWith<MaximumOperator>(activation, plan, a, b, y, rowStart, rowEnd, columnStart, columnEnd); break;
             case BinaryOperation.Minimum: ExecuteWith<MinimumOperator>(activation, plan, a, b, y, rowStart, rowEnd, columnStart, columnEnd); break;
+            case BinaryOperation.PRelu: ExecuteWith<PReluOperator>(activation, plan, a, b, y, rowStart, rowEnd, columnStart, columnEnd); break;
             default: throw new ArgumentOutOfRangeException(nameof(op), op, "unknown binary operation");
         }
     }

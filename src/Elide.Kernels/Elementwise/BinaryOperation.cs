@@ -17,6 +17,8 @@ public enum BinaryOperation
     Maximum,
     /// <summary>min(a, b); NaN if either is NaN (numpy <c>minimum</c>, IEEE 754-2019 minimum).</summary>
     Minimum,
+    /// <summary>a if a ≥ 0, else a · b (ONNX PRelu: a is the input, b the slope; NaN in a stays NaN).</summary>
+    PRelu,
 }
 
 /// <summary>A stateless binary operator in scalar and vector form (TensorPrimitives style: static members, so the
@@ -68,4 +70,13 @@ internal readonly struct MinimumOperator : IBinaryOperator
     public static float Invoke(float a, float b) => Math.Min(a, b);
     public static Vector256<float> Invoke(Vector256<float> a, Vector256<float> b) => Vector256.Min(a, b);
     public static Vector512<float> Invoke(Vector512<float> a, Vector512<float> b) => Vector512.Min(a, b);
+}
+
+internal readonly struct PReluOperator : IBinaryOperator
+{
+    public static float Invoke(float a, float b) => a < 0f ? a * b : a;
+    public static Vector256<float> Invoke(Vector256<float> a, Vector256<float> b) =>
+        Vector256.ConditionalSelect(Vector256.LessThan(a, Vector256<float>.Zero), a * b, a);
+    public static Vector512<float> Invoke(Vector512<float> a, Vector512<float> b) =>
+        Vector512.ConditionalSelect(Vector512.LessThan(a, Vector512<float>.Zero), a * b, a);
 }

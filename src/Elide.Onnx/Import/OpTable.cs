@@ -44,6 +44,8 @@ internal static class OpTable
         new("Div", 7, MaxOpset, ElementwiseHandlers.Binary),
         new("Max", 6, MaxOpset, ElementwiseHandlers.Variadic),
         new("Min", 6, MaxOpset, ElementwiseHandlers.Variadic),
+        new("PRelu", 6, 6, ElementwiseHandlers.PRelu6, "a 1-D slope is per channel"),
+        new("PRelu", 7, MaxOpset, ElementwiseHandlers.Binary, "slope must broadcast to the input's shape"),
         // Pooling
         new("MaxPool", 1, MaxOpset, PoolHandlers.MaxPool, "2-D; single output (no Indices)"),
         new("AveragePool", 1, MaxOpset, PoolHandlers.AveragePool, "2-D; dilations 1"),

@@ -5,7 +5,10 @@ using Elide.Tensors;
 
 namespace Elide.Ops;
 
-/// <summary>Elementwise binary arithmetic with NumPy broadcasting (ONNX Add, Sub, Mul, Div, Max, Min), optionally followed by a fused activation.</summary>
+/// <summary>
+/// Elementwise binary arithmetic with NumPy broadcasting (ONNX Add, Sub, Mul, Div, Max, Min, and PRelu, whose slope
+/// must broadcast to the input's shape), optionally followed by a fused activation.
+/// </summary>
 public sealed class BinaryOp(BinaryOperation operation) : Op
 {
     /// <summary>The arithmetic operation.</summary>
@@ -23,6 +26,7 @@ public sealed class BinaryOp(BinaryOperation operation) : Op
         BinaryOperation.Divide => "Div",
         BinaryOperation.Maximum => "Max",
         BinaryOperation.Minimum => "Min",
+        BinaryOperation.PRelu => "PRelu",
         _ => Operation.ToString(),
     };
 
@@ -35,6 +39,7 @@ public sealed class BinaryOp(BinaryOperation operation) : Op
         BinaryOperation.Divide => a / b,
         BinaryOperation.Maximum => float.IsNaN(a) || float.IsNaN(b) ? float.NaN : Math.Max(a, b),
         BinaryOperation.Minimum => float.IsNaN(a) || float.IsNaN(b) ? float.NaN : Math.Min(a, b),
+        BinaryOperation.PRelu => a < 0f ? a * b : a,
         _ => throw new ArgumentOutOfRangeException(nameof(op)),
     };
 
@@ -56,7 +61,14 @@ public sealed class BinaryOp(BinaryOperation operation) : Op
     }
 
     /// <inheritdoc/>
-    public override Shape[] InferShapes(Node node, Shape?[] inputs) => [Broadcast(In(node, inputs, 0), In(node, inputs, 1))];
+    public override Shape[] InferShapes(Node node, Shape?[] inputs)
+    {
+        var x = In(node, inputs, 0);
+        var y = Broadcast(x, In(node, inputs, 1));
+        if (Operation == BinaryOperation.PRelu && !y.Equals(x))
+            throw new GraphException(node, $"PRelu slope {In(node, inputs, 1)} must broadcast to the input shape {x} (it would give {y})");
+        return [y];
+    }
 
     /// <inheritdoc/>
     public override void Evaluate(Node node, Tensor?[] inputs, Tensor[] outputs)

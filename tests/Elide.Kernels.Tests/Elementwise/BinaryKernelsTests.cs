@@ -14,6 +14,7 @@ public class BinaryKernelsTests
         BinaryOperation.Divide => a / b,
         BinaryOperation.Maximum => double.IsNaN(a) || double.IsNaN(b) ? double.NaN : Math.Max(a, b),
         BinaryOperation.Minimum => double.IsNaN(a) || double.IsNaN(b) ? double.NaN : Math.Min(a, b),
+        BinaryOperation.PRelu => a < 0 ? a * b : a,
         _ => throw new ArgumentOutOfRangeException(nameof(op)),
     };
 

@@ -60,6 +60,35 @@ public sealed class OnnxImporterTests
     }
 
     [Fact]
+    public void PReluWithAPerChannelSlopeRunsOnTheEngineAndExports()
+    {
+        // PyTorch's nn.PReLU(C) exports PRelu(x, slope[C, 1, 1]).
+        float[] slope = [0.25f, -0.5f, 2f];
+        var m = new ModelBuilder().Input("x", 2, 3, 5, 7)
+            .Floats("slope", [3, 1, 1], slope)
+            .Node("PRelu", "act", ["x", "slope"], ["y"])
+            .Output("y").Build();
+        var graph = OnnxImporter.Load(m).Graph;
+        var x = Tensor.Random(new Shape(2, 3, 5, 7), 11);
+        var expected = new float[x.Length];
+        for (int i = 0; i < x.Length; i++)
+        {
+            float v = x.Data[i], a = slope[i / 35 % 3];
+            expected[i] = v < 0 ? v * a : v;
+        }
+        Assert.Equal(expected, ReferenceInterpreter.Run(graph, [x])[0].Data);
+        Assert.Equal(expected, new InferenceSession(graph, new SessionOptions { Threads = 1 }).Run(x)[0].Data);
+
+        // A slope that does not broadcast to the input's shape is rejected with the node named.
+        var bad = new ModelBuilder().Input("x", 1, 3)
+            .Floats("slope", [2, 3], [1, 2, 3, 4, 5, 6])
+            .Node("PRelu", "act", ["x", "slope"], ["y"])
+            .Output("y").Build();
+        var e = Assert.ThrowsAny<Exception>(() => OnnxImporter.Load(bad));
+        Assert.Contains("PRelu slope", e.Message);
+    }
+
+    [Fact]
     public void CycleIsReportedWithNodeNames()
     {
         var m = new ModelBuilder().Input("x", 1, 4)

@@ -5,7 +5,7 @@ using Elide.Tensors;
 namespace Elide.Onnx.Import.Handlers;
 
 /// <summary>
-/// Add, Sub, Mul, Div (and variadic Max, Min) → <see cref="BinaryOp"/> with NumPy broadcasting; evaluated at import
+/// Add, Sub, Mul, Div, PRelu (and variadic Max, Min) → <see cref="BinaryOp"/> with NumPy broadcasting; evaluated at import
 /// time when every input is static (shape arithmetic, folded constants). Integer division truncates, as in C.
 /// </summary>
 internal static class ElementwiseHandlers
@@ -55,6 +55,35 @@ internal static class ElementwiseHandlers
         Binary(n);
     }
 
+    /// <summary>
+    /// PRelu before opset 7: a 1-D slope of C values is per channel (axis 1), not NumPy-aligned to the last axis;
+    /// a single value is shared. The slope is reshaped to [C, 1, …, 1] and the op is the opset-7+ PRelu.
+    /// </summary>
+    public static void PRelu6(NodeContext n)
+    {
+        int rankX = n.Input(0) switch { RuntimeBinding r => r.Rank, StaticBinding s => s.Dims.Length, _ => 0 };
+        int[] slopeDims = n.Input(1) switch { RuntimeBinding r => r.Dims, StaticBinding s => s.Dims, _ => [] };
+        if (slopeDims.Length != 1 || slopeDims[0] == 1 || rankX < 3)
+        {
+            Binary(n);
+            return;
+        }
+        var aligned = new int[rankX - 1];
+        Array.Fill(aligned, 1);
+        aligned[0] = slopeDims[0];
+        if (n.IsStatic(1))
+        {
+            var bs = n.Static(1, "slope").WithDims(aligned);
+            if (n.IsStatic(0)) { n.SetStatic(0, Fold(n, BinaryOperation.PRelu, n.Static(0, "X"), bs)); return; }
+            var bv = n.Context.Materialize(n.Proto.Input[1] + "/per_channel", new StaticBinding(bs));
+            n.Emit(new BinaryOp(BinaryOperation.PRelu), n.Runtime(0).Value, bv);
+            return;
+        }
+        var rb = n.Runtime(1);
+        var reshaped = n.EmitReshape(rb, rb.ProbeShapes.Select(_ => new Shape(aligned)).ToArray(), final: false);
+        n.Emit(new BinaryOp(BinaryOperation.PRelu), n.Runtime(0).Value, reshaped.Value);
+    }
+
     public static void Variadic(NodeContext n)
     {
         var operation = Operation(n.Proto.OpType);
@@ -87,6 +116,7 @@ internal static class ElementwiseHandlers
         "Div" => BinaryOperation.Divide,
         "Max" => BinaryOperation.Maximum,
         "Min" => BinaryOperation.Minimum,
+        "PRelu" => BinaryOperation.PRelu,
         _ => throw new ArgumentException($"not an elementwise operator: {opType}"),
     };
 
@@ -100,6 +130,7 @@ internal static class ElementwiseHandlers
             BinaryOperation.Multiply => (x, y) => unchecked(x * y),
             BinaryOperation.Divide => (x, y) => y == 0 ? throw n.Invalid("integer division by zero") : x / y,
             BinaryOperation.Maximum => Math.Max,
+            BinaryOperation.PRelu => (x, y) => x < 0 ? unchecked(x * y) : x,
             _ => Math.Min,
         };
         Func<double, double, double> reals = (x, y) => BinaryOp.Compute(op, (float)x, (float)y);
@@ -110,6 +141,7 @@ internal static class ElementwiseHandlers
             BinaryOperation.Multiply => (x, y) => x * y,
             BinaryOperation.Divide => (x, y) => x / y,
             BinaryOperation.Maximum => (x, y) => double.IsNaN(x) || double.IsNaN(y) ? double.NaN : Math.Max(x, y),
+            BinaryOperation.PRelu => (x, y) => x < 0 ? x * y : x,
             _ => (x, y) => double.IsNaN(x) || double.IsNaN(y) ? double.NaN : Math.Min(x, y),
         };
         return StaticMath.Binary(a, b, null, ints, reals);
