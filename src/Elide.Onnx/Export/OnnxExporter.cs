@@ -176,6 +176,9 @@ public static class OnnxExporter
                 case ActivationOp a:
                     EmitActivation(a.Activation, n.Name, In(n.Inputs[0]), output);
                     break;
+                case UnaryOp u:
+                    Emit(u.Name, n.Name, [In(n.Inputs[0])], [output]);
+                    break;
                 case BinaryOp b:
                 {
                     bool act = b.Activation.Kind != ActivationKind.None;

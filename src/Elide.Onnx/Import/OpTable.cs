@@ -33,6 +33,13 @@ internal static class OpTable
         new("Tanh", 6, MaxOpset, ActivationHandlers.Tanh),
         new("HardSigmoid", 6, MaxOpset, ActivationHandlers.HardSigmoid),
         new("HardSwish", 14, MaxOpset, ActivationHandlers.HardSwish),
+        // Pointwise math (folded at import time on static data)
+        new("Abs", 6, MaxOpset, ActivationHandlers.Unary),
+        new("Neg", 6, MaxOpset, ActivationHandlers.Unary),
+        new("Sqrt", 6, MaxOpset, ActivationHandlers.Unary),
+        new("Reciprocal", 6, MaxOpset, ActivationHandlers.Unary),
+        new("Exp", 6, MaxOpset, ActivationHandlers.Unary),
+        new("Log", 6, MaxOpset, ActivationHandlers.Unary),
         // Elementwise arithmetic (folded at import time when every input is static)
         new("Add", 6, 6, ElementwiseHandlers.LegacyBroadcast, "legacy broadcast/axis attributes"),
         new("Sub", 6, 6, ElementwiseHandlers.LegacyBroadcast, "legacy broadcast/axis attributes"),

@@ -43,6 +43,18 @@ internal static class StaticMath
         return result;
     }
 
+    /// <summary>Applies a function to every element: integer tensors use <paramref name="ints"/> (required for them),
+    /// floating ones <paramref name="reals"/>; the element type is kept.</summary>
+    public static StaticTensor Map(StaticTensor x, Func<long, long>? ints, Func<double, double> reals)
+    {
+        if (x.IsInteger)
+        {
+            if (ints is null) throw new ArgumentException($"no integer form for {x.Type} data");
+            return StaticTensor.FromInts(x.Type, x.Dims, x.Ints!.Select(p => p.Select(v => StaticTensor.WrapTo(x.Type, ints(v))).ToArray()).ToArray());
+        }
+        return StaticTensor.FromReals(x.Type, x.Dims, x.Reals!.Select(p => p.Select(reals).ToArray()).ToArray());
+    }
+
     /// <summary>Applies a binary function elementwise with broadcasting; integer tensors use <paramref name="ints"/>, floating ones <paramref name="reals"/>.</summary>
     public static StaticTensor Binary(StaticTensor a, StaticTensor b, OnnxElementType? resultType,
         Func<long, long, long>? ints, Func<double, double, double> reals)

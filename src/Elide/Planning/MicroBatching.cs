@@ -61,7 +61,7 @@ internal static class MicroBatching
             || v.Constant!.Shape.Rank < rank || v.Constant.Shape[0] == 1);
         return node.Op switch
         {
-            ConvOp or ActivationOp or BatchNormOp or GlobalPoolOp or PoolOp or IdentityOp => true,
+            ConvOp or ActivationOp or UnaryOp or BatchNormOp or GlobalPoolOp or PoolOp or IdentityOp => true,
             FlattenOp f => f.Axis >= 1,
             // Keeping the leading dimension (checked by shape) keeps each sample's contiguous block in place.
             ReshapeOp => true,

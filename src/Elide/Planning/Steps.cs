@@ -65,6 +65,15 @@ internal sealed unsafe class ActivationStep(Activation activation, Node node, St
     public void Execute(ExecutionFrame f) => ActivationKernels.Apply(activation, f[input], f[output], length, f.Pool);
 }
 
+/// <summary>Pointwise math (Abs, Neg, Sqrt, Reciprocal, Exp, Log).</summary>
+internal sealed unsafe class UnaryStep(UnaryOperation operation, Node node, StepBuilder b) : IExecutionStep
+{
+    private readonly int input = b.SlotOf(node.Input(0)), output = b.SlotOf(node.Outputs[0]);
+    private readonly int length = (int)b.ShapeOf(node.Outputs[0]).ElementCount;
+
+    public void Execute(ExecutionFrame f) => UnaryKernels.Apply(operation, f[input], f[output], length, f.Pool);
+}
+
 /// <summary>Broadcasting binary arithmetic with an optional fused activation; constant operands are read from their tensors.</summary>
 internal sealed unsafe class BinaryStep : IExecutionStep
 {

@@ -88,6 +88,43 @@ public sealed class OnnxImporterTests
         Assert.Contains("PRelu slope", e.Message);
     }
 
+    [Theory]
+    [InlineData("Abs")]
+    [InlineData("Neg")]
+    [InlineData("Sqrt")]
+    [InlineData("Reciprocal")]
+    [InlineData("Exp")]
+    [InlineData("Log")]
+    public void UnaryMathRunsOnTheEngineLikeItsDefinition(string opType)
+    {
+        // Positive inputs so every function is defined; 3·5·7 = 105 values cover vector bodies and tails.
+        var m = new ModelBuilder().Input("x", 1, 3, 5, 7).Node(opType, "f", ["x"], ["y"]).Output("y").Build();
+        var graph = OnnxImporter.Load(m).Graph;
+        var x = Tensor.Random(new Shape(1, 3, 5, 7), 17, 0.05f, 3f);
+        var expected = x.Data.Select(v => opType switch
+        {
+            "Abs" => Math.Abs((double)v),
+            "Neg" => -(double)v,
+            "Sqrt" => Math.Sqrt(v),
+            "Reciprocal" => 1.0 / v,
+            "Exp" => Math.Exp(v),
+            _ => Math.Log(v),
+        }).ToArray();
+        var actual = new InferenceSession(graph, new SessionOptions { Threads = 1 }).Run(x)[0].Data;
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-6 * Math.Max(1, Math.Abs(expected[i])), $"{opType}({x.Data[i]}) = {actual[i]}, expected {expected[i]}");
+        Assert.Equal(opType, Assert.Single(graph.Nodes).Op.Name);
+
+        // On static data the importer folds it: Shape-free constant → op → Add keeps only the Add.
+        var folded = new ModelBuilder().Input("x", 1, 3)
+            .Floats("c", [3], [0.5f, 1f, 2f])
+            .Node(opType, "f", ["c"], ["fc"])
+            .Node("Add", "add", ["x", "fc"], ["y"])
+            .Output("y").Build();
+        var g2 = OnnxImporter.Load(folded).Graph;
+        Assert.Equal("Add", Assert.Single(g2.Nodes).Op.Name);
+    }
+
     [Fact]
     public void CycleIsReportedWithNodeNames()
     {
