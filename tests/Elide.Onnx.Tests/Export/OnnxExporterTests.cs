@@ -74,6 +74,38 @@ public class OnnxExporterTests
         Assert.True(maxDiff / maxRef <= 1e-4, $"ONNX Runtime differs from Elide by {maxDiff / maxRef:g3} (relative)");
     }
 
+    [OnnxRuntimeFact]
+    public void PReluAndUnaryMathExportAndRunInOnnxRuntime()
+    {
+        // log(1 / exp(−sqrt|prelu(x)|)) = sqrt|prelu(x)|: every op on its defined domain, a per-channel slope.
+        var m = new Import.ModelBuilder().Input("x", 2, 3, 4, 5)
+            .Floats("slope", [3, 1, 1], [0.25f, -0.5f, 2f])
+            .Node("PRelu", "prelu", ["x", "slope"], ["p"])
+            .Node("Abs", "abs", ["p"], ["a"])
+            .Node("Sqrt", "sqrt", ["a"], ["s"])
+            .Node("Neg", "neg", ["s"], ["n"])
+            .Node("Exp", "exp", ["n"], ["e"])
+            .Node("Reciprocal", "reciprocal", ["e"], ["r"])
+            .Node("Log", "log", ["r"], ["y"])
+            .Output("y").Build();
+        var graph = Onnx.Import.OnnxImporter.Load(m).Graph;
+        var input = Tensor.Random(new Shape(2, 3, 4, 5), 21);
+        var expected = new InferenceSession(graph, new SessionOptions { Threads = 1 }).Run(input)[0];
+        string path = TempFile("unary.onnx");
+        OnnxExporter.Save(graph, path);
+        Assert.Equal(["PRelu", "Abs", "Sqrt", "Neg", "Exp", "Reciprocal", "Log"], OnnxModelFile.Load(path).Graph.Node.Select(n => n.OpType));
+
+        string inPath = Path.ChangeExtension(path, ".in.f32"), outPath = Path.ChangeExtension(path, ".out.f32");
+        File.WriteAllBytes(inPath, System.Runtime.InteropServices.MemoryMarshal.AsBytes(input.Data.AsSpan()).ToArray());
+        var (exit, stdout, stderr) = ExternalTools.Run("node", Path.Combine(ExternalTools.RepoRoot, "tests", "Elide.Onnx.Tests", "Export", "ort_run.mjs"),
+            path, inPath, "2,3,4,5", outPath);
+        Assert.True(exit == 0, $"ONNX Runtime failed: {stderr}");
+        Assert.Equal("[2,3,4,5]", stdout.Trim());
+        var actual = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(outPath)).ToArray();
+        for (int i = 0; i < actual.Length; i++)
+            Assert.True(Math.Abs(actual[i] - expected.Data[i]) <= 1e-5 * Math.Max(1, Math.Abs(expected.Data[i])), $"element {i}: ORT {actual[i]}, Elide {expected.Data[i]}");
+    }
+
     [Fact]
     public void ExportedModelReimportsWithIdenticalOutputsAndBlocks()
     {

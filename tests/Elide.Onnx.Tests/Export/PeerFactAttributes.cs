@@ -17,3 +17,12 @@ public sealed class OnnxRuntimeTheoryAttribute : TheoryAttribute
         if (ExternalTools.OnnxRuntimeMissing() is { } reason) Skip = reason;
     }
 }
+
+/// <summary>A fact skipped (with the reason) when onnxruntime-node is not installed under bench/peers.</summary>
+public sealed class OnnxRuntimeFactAttribute : FactAttribute
+{
+    public OnnxRuntimeFactAttribute()
+    {
+        if (ExternalTools.OnnxRuntimeMissing() is { } reason) Skip = reason;
+    }
+}
