@@ -27,17 +27,20 @@ public sealed class UnaryOp(UnaryOperation operation) : Op
         _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "unknown unary operation"),
     };
 
-    /// <summary>The scalar definition (the kernels' scalar path; double-rounded only through float).</summary>
-    public static float Compute(UnaryOperation operation, float x) => operation switch
+    /// <summary>The definition, in double (import-time folding of double tensors uses it directly).</summary>
+    public static double Compute(UnaryOperation operation, double x) => operation switch
     {
-        UnaryOperation.Abs => MathF.Abs(x),
+        UnaryOperation.Abs => Math.Abs(x),
         UnaryOperation.Negate => -x,
-        UnaryOperation.Sqrt => MathF.Sqrt(x),
-        UnaryOperation.Reciprocal => 1f / x,
-        UnaryOperation.Exp => MathF.Exp(x),
-        UnaryOperation.Log => MathF.Log(x),
+        UnaryOperation.Sqrt => Math.Sqrt(x),
+        UnaryOperation.Reciprocal => 1 / x,
+        UnaryOperation.Exp => Math.Exp(x),
+        UnaryOperation.Log => Math.Log(x),
         _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "unknown unary operation"),
     };
+
+    /// <summary>The float32 result: the double definition rounded once (the vector kernels are within a few ulp of it).</summary>
+    public static float Compute(UnaryOperation operation, float x) => (float)Compute(operation, (double)x);
 
     /// <inheritdoc/>
     public override Shape[] InferShapes(Node node, Shape?[] inputs) => [In(node, inputs, 0)];

@@ -42,16 +42,6 @@ internal static class ActivationHandlers
 
     private static void Emit(NodeContext n, Activation a) => n.Emit(new ActivationOp(a), n.Runtime(0).Value);
 
-    private static double ComputeDouble(UnaryOperation operation, double x) => operation switch
-    {
-        UnaryOperation.Abs => Math.Abs(x),
-        UnaryOperation.Negate => -x,
-        UnaryOperation.Sqrt => Math.Sqrt(x),
-        UnaryOperation.Reciprocal => 1 / x,
-        UnaryOperation.Exp => Math.Exp(x),
-        _ => Math.Log(x),
-    };
-
     /// <summary>Abs, Neg, Sqrt, Reciprocal, Exp, Log → <see cref="UnaryOp"/>; evaluated at import time on static data.</summary>
     public static void Unary(NodeContext n)
     {
@@ -74,7 +64,7 @@ internal static class ActivationHandlers
                 n.SetStatic(0, StaticMath.Map(x, v => operation == UnaryOperation.Abs ? Math.Abs(v) : -v, v => v));
                 return;
             }
-            n.SetStatic(0, StaticMath.Map(x, null, v => x.Type is OnnxElementType.Double ? ComputeDouble(operation, v) : UnaryOp.Compute(operation, (float)v)));
+            n.SetStatic(0, StaticMath.Map(x, null, v => x.Type is OnnxElementType.Double ? UnaryOp.Compute(operation, v) : UnaryOp.Compute(operation, (float)v)));
             return;
         }
         n.Emit(new UnaryOp(operation), n.Runtime(0).Value);
