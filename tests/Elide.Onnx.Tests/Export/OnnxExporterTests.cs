@@ -13,6 +13,19 @@ public class OnnxExporterTests
 
     private static string TempFile(string name) => Path.Combine(Directory.CreateTempSubdirectory("elide-export").FullName, name);
 
+    /// <summary>Runs the model at <paramref name="path"/> in ONNX Runtime (tests/…/Export/ort_run.mjs) on
+    /// <paramref name="input"/>; asserts success and the output shape ORT reports, and returns its output.</summary>
+    private static float[] RunInOnnxRuntime(string path, Tensor input, string expectedOutputShape)
+    {
+        string inPath = Path.ChangeExtension(path, ".in.f32"), outPath = Path.ChangeExtension(path, ".out.f32");
+        File.WriteAllBytes(inPath, System.Runtime.InteropServices.MemoryMarshal.AsBytes(input.Data.AsSpan()).ToArray());
+        var (exit, stdout, stderr) = ExternalTools.Run("node", Path.Combine(ExternalTools.RepoRoot, "tests", "Elide.Onnx.Tests", "Export", "ort_run.mjs"),
+            path, inPath, string.Join(",", input.Shape.ToArray()), outPath);
+        Assert.True(exit == 0, $"ONNX Runtime failed: {stderr}");
+        Assert.Equal(expectedOutputShape, stdout.Trim());
+        return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(outPath)).ToArray();
+    }
+
     [Fact]
     public void ExportedModelLoadsWithMetadataAndSymbolicBatch()
     {
@@ -58,13 +71,7 @@ public class OnnxExporterTests
         var input = Tensor.Random(new Shape(3, 1, 10, 10), 9, 0f, 1f);
         var expected = session.Run(input)[0];
 
-        string inPath = Path.ChangeExtension(path, ".in.f32"), outPath = Path.ChangeExtension(path, ".out.f32");
-        File.WriteAllBytes(inPath, System.Runtime.InteropServices.MemoryMarshal.AsBytes(input.Data.AsSpan()).ToArray());
-        var (exit, stdout, stderr) = ExternalTools.Run("node", Path.Combine(ExternalTools.RepoRoot, "tests", "Elide.Onnx.Tests", "Export", "ort_run.mjs"),
-            path, inPath, "3,1,10,10", outPath);
-        Assert.True(exit == 0, $"ONNX Runtime failed: {stderr}");
-        Assert.Equal("[3,10]", stdout.Trim());
-        var actual = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(outPath)).ToArray();
+        var actual = RunInOnnxRuntime(path, input, "[3,10]");
         double maxDiff = 0, maxRef = 1e-30;
         for (int i = 0; i < actual.Length; i++)
         {
@@ -95,13 +102,7 @@ public class OnnxExporterTests
         OnnxExporter.Save(graph, path);
         Assert.Equal(["PRelu", "Abs", "Sqrt", "Neg", "Exp", "Reciprocal", "Log"], OnnxModelFile.Load(path).Graph.Node.Select(n => n.OpType));
 
-        string inPath = Path.ChangeExtension(path, ".in.f32"), outPath = Path.ChangeExtension(path, ".out.f32");
-        File.WriteAllBytes(inPath, System.Runtime.InteropServices.MemoryMarshal.AsBytes(input.Data.AsSpan()).ToArray());
-        var (exit, stdout, stderr) = ExternalTools.Run("node", Path.Combine(ExternalTools.RepoRoot, "tests", "Elide.Onnx.Tests", "Export", "ort_run.mjs"),
-            path, inPath, "2,3,4,5", outPath);
-        Assert.True(exit == 0, $"ONNX Runtime failed: {stderr}");
-        Assert.Equal("[2,3,4,5]", stdout.Trim());
-        var actual = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(outPath)).ToArray();
+        var actual = RunInOnnxRuntime(path, input, "[2,3,4,5]");
         for (int i = 0; i < actual.Length; i++)
             Assert.True(Math.Abs(actual[i] - expected.Data[i]) <= 1e-5 * Math.Max(1, Math.Abs(expected.Data[i])), $"element {i}: ORT {actual[i]}, Elide {expected.Data[i]}");
     }
