@@ -71,7 +71,7 @@ internal static class ExploreCommand
                 StatePath = stateFile,
             };
 
-            var result = WithProgress($"explore {name}", report => Exploration.Run(Options(spec, statePath), report));
+            var result = CliProgress.Run($"explore {name}", report => Exploration.Run(Options(spec, statePath), report));
             File.WriteAllText(reportPath + ".tmp", result.Front.ToJson());
             File.Move(reportPath + ".tmp", reportPath, overwrite: true);
 
@@ -90,7 +90,7 @@ internal static class ExploreCommand
                 {
                     ParetoFront otherFront = other.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
                         ? ParetoFront.FromJson(File.ReadAllText(other))
-                        : WithProgress($"explore baseline {Path.GetFileNameWithoutExtension(other)}",
+                        : CliProgress.Run($"explore baseline {Path.GetFileNameWithoutExtension(other)}",
                             report => Exploration.Run(Options(other, Path.ChangeExtension(reportPath, null) + ".baseline.state.json"), report)).Front;
                     series.Add(FrontPlot.FromFront(otherFront, otherFront.Model + " (baseline)", FrontPlot.Palette[1]));
                 }
@@ -121,41 +121,5 @@ internal static class ExploreCommand
                           $"(mean {100 * r.PredictionError.MeanRelativeErrorBatch1:F1}%), batch {f.LargeBatch} max {100 * r.PredictionError.MaxRelativeErrorLargeBatch:F1}% " +
                           $"(mean {100 * r.PredictionError.MeanRelativeErrorLargeBatch:F1}%)");
         Console.WriteLine($"energy: {f.EnergyModel}; measured package energy: {f.MeasuredEnergy}");
-    }
-
-    /// <summary>Runs <paramref name="body"/> under a progress display on stderr (plain stage lines when stderr is redirected).</summary>
-    private static T WithProgress<T>(string title, Func<Action<string, double>, T> body)
-    {
-        if (Console.IsErrorRedirected)
-        {
-            string last = "";
-            return body((stage, _) =>
-            {
-                if (stage == last || stage == "configurations scored") return;
-                Console.Error.WriteLine($"{title}: {stage}");
-                last = stage;
-            });
-        }
-        T result = default!;
-        AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) })
-            .Progress().AutoClear(true)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-            .Start(ctx =>
-            {
-                var tasks = new Dictionary<string, ProgressTask>();
-                ProgressTask? scored = null;
-                result = body((stage, value) =>
-                {
-                    if (stage == "configurations scored")
-                    {
-                        scored ??= ctx.AddTask("configurations scored").IsIndeterminate();
-                        scored.Description = $"{title}: {value:F0} configurations scored";
-                        return;
-                    }
-                    if (!tasks.TryGetValue(stage, out var task)) tasks[stage] = task = ctx.AddTask($"{title}: {stage}", maxValue: 1.0);
-                    task.Value = value;
-                });
-            });
-        return result;
     }
 }

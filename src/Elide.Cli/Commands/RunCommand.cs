@@ -23,6 +23,7 @@ internal static class RunCommand
         var images = new Option<int>("--images") { Description = "Inferences per phase.", DefaultValueFactory = _ => 200 };
         var batch = new Option<int>("--batch", "-b") { Description = "Images per inference.", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads", "-t") { Description = "Kernel threads (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var noRetime = new Option<bool>("--no-retime") { Description = "Use the front's stored latencies as they are, instead of first re-timing its configurations on this machine with these threads and this batch (the stored figures come from wherever `elide explore` ran)." };
         foreach (var o in new[] { images, batch, threads })
             o.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{r.Option.Name} must be ≥ 1"); });
         foreach (var o in new[] { budgetMs, energyMj, powerW })
@@ -33,7 +34,7 @@ internal static class RunCommand
             "Adaptive inference: pick the best configuration of the model's Pareto front for a budget (latency, energy, power, " +
             "accuracy floor) and run it; with --demo or --schedule the budget changes between phases and the configuration follows.")
         {
-            model, front, budgetMs, energyMj, powerW, minAccuracy, schedule, demo, dataset, images, batch, threads,
+            model, front, budgetMs, energyMj, powerW, minAccuracy, schedule, demo, dataset, images, batch, threads, noRetime,
         };
         cmd.SetAction(p => CliErrors.Guard(() =>
         {
@@ -41,14 +42,16 @@ internal static class RunCommand
             var graph = ModelSource.Load(spec);
             var paretoFront = LoadFront(graph, spec, p.GetValue(front));
             var session = new InferenceSession(graph, new SessionOptions { Threads = p.GetValue(threads) });
-            var policy = new AdaptivePolicy(paretoFront);
             int b = p.GetValue(batch);
+            var declared = ModelSource.InputShape(graph, 1);
+            var imageShape = new ImageShape(declared[1], declared[2], declared[3]);
+            if (!p.GetValue(noRetime))
+                paretoFront = Retime(paretoFront, session, imageShape, b);
+            var policy = new AdaptivePolicy(paretoFront);
 
             LabelledImages? data = null;
             if (p.GetValue(dataset) is { } name)
                 data = LabelledImages.From(Datasets.Load(() => DatasetCatalog.Load(name, DatasetSplit.Test)), LabelledImages.StandardizationOf(graph));
-            var declared = ModelSource.InputShape(graph, 1);
-            var imageShape = new ImageShape(declared[1], declared[2], declared[3]);
 
             var phases = Phases(p.GetValue(budgetMs), p.GetValue(energyMj), p.GetValue(powerW), p.GetValue(minAccuracy) / 100,
                 p.GetValue(schedule), p.GetValue(demo), p.GetValue(images), b, policy);
@@ -76,6 +79,20 @@ internal static class RunCommand
             if (f.Blocks != blocks) throw new ArgumentException($"the front is for {f.Blocks} residual blocks but model '{spec}' has {blocks}");
             return f;
         }
+    }
+
+    /// <summary>The front with its latencies measured here (<see cref="FrontRetiming"/>), and a line saying how they compare.</summary>
+    private static ParetoFront Retime(ParetoFront stored, InferenceSession session, ImageShape image, int batch)
+    {
+        var here = CliProgress.Run($"timing {stored.Front.Count} configurations on this machine",
+            report => FrontRetiming.OnThisMachine(stored, session, image, batch, progress: f => report("batch " + batch, f)));
+        var storedPolicy = new AdaptivePolicy(stored);
+        var herePolicy = new AdaptivePolicy(here);
+        var all = herePolicy.Points.FirstOrDefault(p => !p.Config.Contains('0')) ?? herePolicy.Points[^1];
+        var allStored = storedPolicy.Points.First(p => p.Config == all.Config);
+        Console.WriteLine($"re-timed the front's {here.Front.Count} configurations here ({session.Options.Threads} thread(s), batch {batch}): " +
+                          $"all blocks {herePolicy.LatencyMs(all, batch):F3} ms (stored front: {storedPolicy.LatencyMs(allStored, batch):F3} ms; --no-retime uses the stored figures)");
+        return here;
     }
 
     private static List<Phase> Phases(double? budget, double? energy, double? power, double? floor, string? schedule, bool demo,

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Elide.Adaptive;
 
 /// <summary>
@@ -94,6 +96,7 @@ public sealed class AdaptivePolicy
 
     /// <summary>The point to run under <paramref name="budget"/> (rules on the class).</summary>
     /// <exception cref="ArgumentOutOfRangeException">A batch below 1.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // optimized from the first call: a run-time decision is on the hot path
     public PolicyDecision Choose(Budget budget)
     {
         ArgumentNullException.ThrowIfNull(budget);
@@ -128,6 +131,7 @@ public sealed class AdaptivePolicy
         return new PolicyDecision(points[accurate], masks[accurate], false, budget);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Fits(OperatingPoint p, Budget b) =>
         (b.LatencyMs is not { } l || LatencyMs(p, b.Batch) <= l)
         && (b.EnergyMillijoules is not { } e || EnergyMillijoules(p) <= e)

@@ -81,4 +81,32 @@ public class PolicyTests
     [Fact]
     public void AnEmptyFrontIsRejected() =>
         Assert.Throws<ArgumentException>(() => new AdaptivePolicy(new ParetoFront { Blocks = 1 }));
+
+    [Fact]
+    public void RetimingMeasuresEveryPointHereAndKeepsWhatDoesNotDependOnTheMachine()
+    {
+        // TinyNetworks' depth-14 ResNet has 6 blocks; blocks 3 and 5 downsample (kept in every configuration).
+        var session = new Runtime.InferenceSession(TinyNetworks.Build(14), new Runtime.SessionOptions { Threads = 1 });
+        var stored = new ParetoFront
+        {
+            Model = "tiny", Blocks = 6, LargeBatch = 64,
+            Front = [P("111111", 0.9, 1000, 64000, 0.5), P("001010", 0.5, 900, 60000, 0.2)],
+        };
+        var options = new LatencyMeasurementOptions(Rounds: 1, RunsPerRound: 3, WarmupSeconds: 0);
+
+        var here = FrontRetiming.OnThisMachine(stored, session, new Elide.Data.ImageShape(1, 9, 9), batch: 8, options);
+
+        Assert.Equal(8, here.LargeBatch);
+        Assert.Equal(stored.Front.Select(p => (p.Config, p.ValAccuracy, p.EnergyMillijoules)), here.Front.Select(p => (p.Config, p.ValAccuracy, p.EnergyMillijoules)));
+        Assert.All(here.Front, p => Assert.InRange(p.LatencyMsBatch1, 1e-6, 100));
+        Assert.All(here.Front, p => Assert.InRange(p.LatencyMsBatch64, 1e-6, 100));
+        var policy = new AdaptivePolicy(here);
+        Assert.Equal(here.Front[0].LatencyMsBatch64, policy.LatencyMs(here.Front[0], 8), 12);
+
+        var batchOne = FrontRetiming.OnThisMachine(stored, session, new Elide.Data.ImageShape(1, 9, 9), batch: 1, options);
+        Assert.Equal(64, batchOne.LargeBatch);
+        Assert.All(batchOne.Front, p => Assert.InRange(p.LatencyMsBatch1, 1e-6, 100));
+        Assert.Throws<ArgumentException>(() => FrontRetiming.OnThisMachine(stored with { Front = [P("11", 0.9, 1, 2, 0.1)] },
+            session, new Elide.Data.ImageShape(1, 9, 9), 1, options));
+    }
 }
