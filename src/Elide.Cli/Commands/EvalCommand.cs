@@ -35,8 +35,8 @@ internal static class EvalCommand
             string spec = p.GetValue(model)!;
             var graph = ModelSource.Load(spec);
             string data = p.GetValue(dataset)!, splitName = p.GetValue(split)!;
-            var splits = Datasets.Load(() => DatasetCatalog.LoadSplits(data));
-            var images = splitName == "val" ? splits.Validation : splits.Test;
+            // Only the split asked for is read: the test split alone needs no training files (data/fashion-mnist).
+            var images = Datasets.Load(() => DatasetCatalog.Load(data, splitName == "val" ? DatasetSplit.Validation : DatasetSplit.Test));
             int count = p.GetValue(limit) is > 0 and var n ? Math.Min(n, images.Count) : images.Count;
             var labelled = LabelledImages.From(images, LabelledImages.StandardizationOf(graph), count);
             var session = new InferenceSession(graph, new SessionOptions { Threads = p.GetValue(threads) });

@@ -11,7 +11,7 @@ internal static class RunCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model", "-m") { Description = ModelSource.Help, Required = true };
+        var model = new Option<string?>("--model", "-m") { Description = ModelSource.Help + $" Default: the shipped Stochastic-Depth model ({Shipped.ModelPath}), classifying Fashion-MNIST's test split." };
         var front = new Option<string?>("--front") { Description = "Front JSON from `elide explore` (default: the model's metadata, else <model>.front.json or models/<model>.front.json)." };
         var budgetMs = new Option<double?>("--budget-ms") { Description = "Latency bound per inference (of --batch images) in milliseconds." };
         var energyMj = new Option<double?>("--energy-mj") { Description = "Energy bound per image in millijoules." };
@@ -20,12 +20,15 @@ internal static class RunCommand
         var schedule = new Option<string?>("--schedule") { Description = "Demo: comma-separated latency budgets in ms, one phase each (e.g. 3,1.5,0.8,2)." };
         var demo = new Option<bool>("--demo") { Description = "Demo: a schedule of budgets from 105% down to 30% of the all-blocks latency and back." };
         var dataset = new Option<string?>("--dataset", "-d") { Description = "Classify this dataset's test split and report accuracy (without it: random inputs, latency and energy only)." };
-        var images = new Option<int>("--images") { Description = "Inferences per phase.", DefaultValueFactory = _ => 200 };
+        var images = new Option<int?>("--images") { Description = "Inferences per phase (default: with a dataset, its whole test split spread over the phases; else 200)." };
         var batch = new Option<int>("--batch", "-b") { Description = "Images per inference.", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads", "-t") { Description = "Kernel threads (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var plot = new Option<string?>("--plot") { Description = "Write the front as an SVG plot of accuracy vs latency (with the baseline's front beside it when given or shipped). Default with --demo on the shipped model: elide-demo-front.svg." };
+        var baselineFront = new Option<string?>("--baseline-front") { Description = $"A second front drawn on the plot, e.g. the conventionally trained model's (default for the shipped model: {Shipped.BaselineFrontPath})." };
         var noRetime = new Option<bool>("--no-retime") { Description = "Use the front's stored latencies as they are, instead of first re-timing its configurations on this machine with these threads and this batch (the stored figures come from wherever `elide explore` ran)." };
-        foreach (var o in new[] { images, batch, threads })
+        foreach (var o in new[] { batch, threads })
             o.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{r.Option.Name} must be ≥ 1"); });
+        images.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--images must be ≥ 1"); });
         foreach (var o in new[] { budgetMs, energyMj, powerW })
             o.Validators.Add(r => { if (r.GetValueOrDefault<double?>() is <= 0) r.AddError($"{r.Option.Name} must be > 0"); });
         minAccuracy.Validators.Add(r => { if (r.GetValueOrDefault<double?>() is < 0 or > 100) r.AddError("--min-accuracy must be in [0, 100]"); });
@@ -34,13 +37,15 @@ internal static class RunCommand
             "Adaptive inference: pick the best configuration of the model's Pareto front for a budget (latency, energy, power, " +
             "accuracy floor) and run it; with --demo or --schedule the budget changes between phases and the configuration follows.")
         {
-            model, front, budgetMs, energyMj, powerW, minAccuracy, schedule, demo, dataset, images, batch, threads, noRetime,
+            model, front, budgetMs, energyMj, powerW, minAccuracy, schedule, demo, dataset, images, batch, threads, noRetime, plot, baselineFront,
         };
         cmd.SetAction(p => CliErrors.Guard(() =>
         {
-            string spec = p.GetValue(model)!;
+            bool shipped = p.GetValue(model) is null;
+            string spec = p.GetValue(model) ?? Shipped.Model();
             var graph = ModelSource.Load(spec);
             var paretoFront = LoadFront(graph, spec, p.GetValue(front));
+            var stored = paretoFront;
             var session = new InferenceSession(graph, new SessionOptions { Threads = p.GetValue(threads) });
             int b = p.GetValue(batch);
             var declared = ModelSource.InputShape(graph, 1);
@@ -50,14 +55,27 @@ internal static class RunCommand
             var policy = new AdaptivePolicy(paretoFront);
 
             LabelledImages? data = null;
-            if (p.GetValue(dataset) is { } name)
+            string? dataSpec = p.GetValue(dataset) ?? (shipped ? Shipped.FashionMnistTest() : null);
+            if (dataSpec is { } name)
                 data = LabelledImages.From(Datasets.Load(() => DatasetCatalog.Load(name, DatasetSplit.Test)), LabelledImages.StandardizationOf(graph));
 
             var phases = Phases(p.GetValue(budgetMs), p.GetValue(energyMj), p.GetValue(powerW), p.GetValue(minAccuracy) / 100,
-                p.GetValue(schedule), p.GetValue(demo), p.GetValue(images), b, policy);
+                p.GetValue(schedule), p.GetValue(demo), p.GetValue(images) ?? 200, b, policy);
+            if (p.GetValue(images) is null && data is not null)
+            {
+                // The whole test split, in order, spread over the phases: each image classified once (all but the
+                // last count % batch images when they cannot fill a batch).
+                int total = data.Count / b, n = phases.Count;
+                phases = phases.Select((ph, i) => ph with { Inferences = Math.Max(1, total / n + (i < total % n ? 1 : 0)) }).ToList();
+            }
+            if (shipped) Console.WriteLine($"model {Path.GetRelativePath(Environment.CurrentDirectory, spec)}; " +
+                                           (data is null ? "no Fashion-MNIST test split found (install dataset-fashion-mnist): random inputs" : $"classifying {data.Count} test images of {dataSpec}"));
+            string? plotPath = p.GetValue(plot) ?? (shipped && (p.GetValue(demo) || p.GetValue(schedule) is not null) ? "elide-demo-front.svg" : null);
             PrintFront(paretoFront, policy, b);
             var results = PhaseRunner.Run(session, policy, phases, data, imageShape, b);
             PrintPhases(results, paretoFront, b, data is not null);
+            if (plotPath is not null)
+                WritePlot(plotPath, stored, spec, p.GetValue(baselineFront) ?? (shipped ? Shipped.BaselineFront() : null));
             return 0;
         }));
         return cmd;
@@ -79,6 +97,20 @@ internal static class RunCommand
             if (f.Blocks != blocks) throw new ArgumentException($"the front is for {f.Blocks} residual blocks but model '{spec}' has {blocks}");
             return f;
         }
+    }
+
+    /// <summary>The stored front (as `explore` measured it, the same machine as the baseline's) and the baseline's, as SVG.</summary>
+    private static void WritePlot(string path, ParetoFront front, string spec, string? baselinePath)
+    {
+        var series = new List<PlotSeries> { FrontPlot.FromFront(front, Path.GetFileNameWithoutExtension(spec), FrontPlot.Palette[0]) };
+        if (baselinePath is not null)
+        {
+            var baseline = ParetoFront.FromJson(File.ReadAllText(baselinePath));
+            series.Add(FrontPlot.FromFront(baseline, baseline.Model + " (baseline)", FrontPlot.Palette[1]));
+        }
+        File.WriteAllText(path + ".tmp", FrontPlot.Render(series, "Skip configurations: validation accuracy vs latency (as explored)"));
+        File.Move(path + ".tmp", path, overwrite: true);
+        Console.WriteLine($"wrote {path} (the front{(baselinePath is null ? "" : " and the baseline's")}: accuracy vs latency)");
     }
 
     /// <summary>The front with its latencies measured here (<see cref="FrontRetiming"/>), and a line saying how they compare.</summary>

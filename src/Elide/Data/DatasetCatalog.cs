@@ -177,7 +177,9 @@ public static class DatasetCatalog
         {
             DatasetKind.Cifar10 => FirstWith(Cifar10TrainFiles[0], directory, Path.Combine(directory, Cifar10Subdirectory)),
             DatasetKind.Cifar100 => FirstWith(Cifar100TrainFile, directory, Path.Combine(directory, Cifar100Subdirectory)),
-            _ => FindIdx(directory, IdxTrainImages) is null ? null : directory,
+            // A directory with only the test files serves the test split (the repo ships Fashion-MNIST's); the
+            // training split then fails naming the missing training file.
+            _ => FindIdx(directory, IdxTrainImages) is null && FindIdx(directory, IdxTestImages) is null ? null : directory,
         };
         if (found is null)
             throw new DatasetNotFoundException(requested,
@@ -190,7 +192,7 @@ public static class DatasetCatalog
 
     private static (DatasetKind, string) Detect(string directory)
     {
-        if (FindIdx(directory, IdxTrainImages) is not null)
+        if (FindIdx(directory, IdxTrainImages) is not null || FindIdx(directory, IdxTestImages) is not null)
         {
             // Both IDX datasets are read identically; the directory name only decides the display name.
             bool fashion = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)))

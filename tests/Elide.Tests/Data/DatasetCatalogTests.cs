@@ -147,6 +147,20 @@ public class DatasetCatalogTests
     }
 
     [Fact]
+    public void ADirectoryWithOnlyTheTestFilesServesTheTestSplitAndNamesWhatTrainingLacks()
+    {
+        // The repo ships Fashion-MNIST's test split alone (data/fashion-mnist) for the demo.
+        using var files = new SyntheticDataFiles();
+        files.Write("t10k-images-idx3-ubyte.gz", SyntheticDataFiles.IdxImages(3, 4, 4), gzip: true);
+        files.Write("t10k-labels-idx1-ubyte.gz", SyntheticDataFiles.IdxLabels([2, 0, 1]), gzip: true);
+        var test = DatasetCatalog.Load("fashion-mnist:" + files.Directory, DatasetSplit.Test);
+        Assert.Equal(("fashion-mnist/test", 3), (test.Name, test.Count));
+        Assert.Equal(3, DatasetCatalog.Load(files.Directory, DatasetSplit.Test).Count);
+        var error = Assert.Throws<DatasetNotFoundException>(() => DatasetCatalog.Load("fashion-mnist:" + files.Directory, DatasetSplit.Validation));
+        Assert.Contains("train-images-idx3-ubyte[.gz]", error.Message);
+    }
+
+    [Fact]
     public void MissingCifar10BatchIsNamed()
     {
         using var files = new SyntheticDataFiles();
