@@ -111,6 +111,39 @@ public class AdaptiveCommandTests
     }
 
     [Fact]
+    public void AMalformedFrontFileIsNamedInTheError()
+    {
+        string front = Temp("broken.front.json");
+        File.WriteAllText(front, "{\"model\": \"resnet8\", \"blocks\": 3, \"front\": [");
+        var (exit, _, stderr) = Elide("run", "--model", "resnet8", "--front", front, "--images", "1");
+        Assert.Equal(2, exit);
+        Assert.Contains(front, stderr);
+        Assert.Contains("malformed", stderr);
+
+        string baseline = Temp("baseline.front.json");
+        File.WriteAllText(baseline, "{\"model\": \"b\", \"blocks\": 3, \"front\": []}");
+        File.WriteAllText(front, new ParetoFront { Model = "resnet8", Blocks = 3, Front = [new OperatingPoint { Config = "111", ValAccuracy = 0.9, LatencyMsBatch1 = 1, LatencyMsBatch64 = 9 }] }.ToJson());
+        (exit, _, stderr) = Elide("run", "--model", "resnet8", "--front", front, "--images", "1", "--threads", "1", "--plot", Temp("p.svg"), "--baseline-front", baseline);
+        Assert.Equal(2, exit);
+        Assert.Contains(baseline + ": Pareto front JSON has no points", stderr);
+    }
+
+    [Fact]
+    public void RunWritesThePlotWithTheBaselineBesideTheFront()
+    {
+        string front = Temp("m.front.json"), baseline = Temp("b.front.json"), plot = Temp("p.svg");
+        File.WriteAllText(front, new ParetoFront { Model = "resnet8", Blocks = 3, Front = [new OperatingPoint { Config = "111", ValAccuracy = 0.9, LatencyMsBatch1 = 1, LatencyMsBatch64 = 9 }, new OperatingPoint { Config = "011", ValAccuracy = 0.85, LatencyMsBatch1 = 0.7, LatencyMsBatch64 = 6 }] }.ToJson());
+        File.WriteAllText(baseline, new ParetoFront { Model = "plain", Blocks = 3, Front = [new OperatingPoint { Config = "111", ValAccuracy = 0.91, LatencyMsBatch1 = 1, LatencyMsBatch64 = 9 }, new OperatingPoint { Config = "011", ValAccuracy = 0.5, LatencyMsBatch1 = 0.7, LatencyMsBatch64 = 6 }] }.ToJson());
+        var (exit, stdout, stderr) = Elide("run", "--model", "resnet8", "--front", front, "--images", "1", "--threads", "1", "--plot", plot, "--baseline-front", baseline);
+        Assert.True(exit == 0, stderr);
+        Assert.Contains($"wrote {plot}", stdout);
+        string svg = File.ReadAllText(plot);
+        Assert.StartsWith("<svg", svg.TrimStart().StartsWith("<?xml") ? svg[(svg.IndexOf("?>") + 2)..].TrimStart() : svg.TrimStart());
+        Assert.Contains("plain (baseline)", svg);
+        Assert.Contains("011: 85.00% val", svg);
+    }
+
+    [Fact]
     public void BenchWithAConfigurationReportsItsWork()
     {
         var (exit, stdout, stderr) = Elide("bench", "--model", "resnet8", "--config", "011", "--threads", "1", "--seconds", "0.01", "--iterations", "2", "--json");

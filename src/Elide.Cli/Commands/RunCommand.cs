@@ -83,12 +83,12 @@ internal static class RunCommand
 
     private static ParetoFront LoadFront(Graph.ComputeGraph graph, string spec, string? path)
     {
-        if (path is not null) return Check(ParetoFront.FromJson(File.ReadAllText(path)));
+        if (path is not null) return Check(ReadFront(path));
         if (FrontMetadata.Read(graph) is { } stored) return Check(stored);
         string name = Path.GetFileNameWithoutExtension(spec);
         foreach (var candidate in new[] { name + ".front.json", Path.Combine("models", name + ".front.json"),
                                           Path.Combine(Path.GetDirectoryName(Path.GetFullPath(spec)) ?? ".", name + ".front.json") })
-            if (File.Exists(candidate)) return Check(ParetoFront.FromJson(File.ReadAllText(candidate)));
+            if (File.Exists(candidate)) return Check(ReadFront(candidate));
         throw new ArgumentException($"model '{spec}' has no Pareto front: run `elide explore --model {spec} --dataset fashion-mnist` first, or pass --front FRONT.json");
 
         ParetoFront Check(ParetoFront f)
@@ -105,7 +105,7 @@ internal static class RunCommand
         var series = new List<PlotSeries> { FrontPlot.FromFront(front, Path.GetFileNameWithoutExtension(spec), FrontPlot.Palette[0]) };
         if (baselinePath is not null)
         {
-            var baseline = ParetoFront.FromJson(File.ReadAllText(baselinePath));
+            var baseline = ReadFront(baselinePath);
             series.Add(FrontPlot.FromFront(baseline, baseline.Model + " (baseline)", FrontPlot.Palette[1]));
         }
         File.WriteAllText(path + ".tmp", FrontPlot.Render(series, "Skip configurations: validation accuracy vs latency (as explored)"));
@@ -125,6 +125,13 @@ internal static class RunCommand
         Console.WriteLine($"re-timed the front's {here.Front.Count} configurations here ({session.Options.Threads} thread(s), batch {batch}): " +
                           $"all blocks {herePolicy.LatencyMs(all, batch):F3} ms (stored front: {storedPolicy.LatencyMs(allStored, batch):F3} ms; --no-retime uses the stored figures)");
         return here;
+    }
+
+    /// <summary>Reads a front JSON file; a malformed one is an error naming the file.</summary>
+    private static ParetoFront ReadFront(string path)
+    {
+        try { return ParetoFront.FromJson(File.ReadAllText(path)); }
+        catch (FormatException e) { throw new FormatException($"{path}: {e.Message}", e); }
     }
 
     private static List<Phase> Phases(double? budget, double? energy, double? power, double? floor, string? schedule, bool demo,
