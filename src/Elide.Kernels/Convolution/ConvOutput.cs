@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using System.Runtime.InteropServices;
 
 namespace Elide.Kernels;
 
@@ -42,6 +43,12 @@ internal readonly unsafe struct ConvOutput
             && Wq != OutWidth && count <= MaxCompactLanes)
         {
             StoreFlatCompacting(src, srcStride, oc0, rows, j0, count);
+            return;
+        }
+        if (!Vector512.IsHardwareAccelerated && Avx2.IsSupported && Activation.Kind != ActivationKind.Tanh
+            && Wq != OutWidth && count <= MaxCompactLanes && Residual != Output)
+        {
+            StoreFlatCompacting256(src, srcStride, oc0, rows, j0, count);
             return;
         }
         int oh0 = j0 / Wq, ow0 = j0 - oh0 * Wq;
@@ -150,5 +157,73 @@ internal readonly unsafe struct ConvOutput
                 at += pops[group];
             }
         }
+    }
+
+    /// <summary>
+    /// AVX2 form of <see cref="StoreFlatCompacting"/>. AVX2 has no compress, so each 8-lane group is left-packed
+    /// with one <c>vpermps</c> by a table indexed by its valid-lane bits, then finished in the packed domain (bias,
+    /// the residual's next <c>pop</c> values, activation). A group's store writes all 8 lanes when the tile's valid
+    /// outputs still ahead of it cover those lanes (the later groups overwrite the surplus with their values);
+    /// only groups near the end of the run need <c>vmaskmovps</c>, which is slow on AMD. Requires the residual not to
+    /// alias the output (a surplus lane would clobber residual values still to be read).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
+    private void StoreFlatCompacting256(float* src, int srcStride, int oc0, int rows, int j0, int count)
+    {
+        int oh0 = j0 / Wq, ow0 = j0 - oh0 * Wq;
+        ulong valid = ValidRuns[ow0] & (count == 64 ? ulong.MaxValue : (1UL << count) - 1);
+        int outStart = oh0 * OutWidth + Math.Min(ow0, OutWidth);
+        int groups = (count + 7) / 8;
+        Vector256<int>* perms = stackalloc Vector256<int>[8];
+        Vector256<float>* heads = stackalloc Vector256<float>[8];
+        int* pops = stackalloc int[8];
+        bool* full = stackalloc bool[8];
+        int remaining = BitOperations.PopCount(valid);
+        ref int table = ref MemoryMarshal.GetArrayDataReference(LeftPack);
+        for (int group = 0; group < groups; group++)
+        {
+            int bits = (int)(valid >> (8 * group)) & 0xFF;
+            perms[group] = Vector256.LoadUnsafe(ref table, (nuint)(bits * 8));
+            pops[group] = BitOperations.PopCount((uint)bits);
+            heads[group] = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(pops[group])).AsSingle();
+            full[group] = remaining >= 8; // this group's 8 lanes stay inside the run's valid outputs
+            remaining -= pops[group];
+        }
+        var activation = new EpilogueKernels.VectorActivation256(Activation);
+        for (int r = 0; r < rows; r++)
+        {
+            int oc = oc0 + r;
+            var bias = Vector256.Create(Bias == null ? 0f : Bias[oc]);
+            float* dst = Output + (long)oc * OutPlane + outStart;
+            float* residual = Residual == null ? null : Residual + (long)oc * OutPlane + outStart;
+            float* source = src + (long)r * srcStride;
+            int at = 0;
+            for (int group = 0; group < groups; group++)
+            {
+                if (pops[group] == 0) continue;
+                var x = Avx2.PermuteVar8x32(Vector256.Load(source + 8 * group), perms[group]) + bias;
+                if (residual != null) x += Avx.MaskLoad(residual + at, heads[group]);
+                x = activation.Apply(x);
+                if (full[group]) x.Store(dst + at);
+                else Avx.MaskStore(dst + at, heads[group], x);
+                at += pops[group];
+            }
+        }
+    }
+
+    /// <summary>Left-pack permutations: entry b (8 ints) lists the set bits of b in increasing order, then zeros.</summary>
+    private static readonly int[] LeftPack = BuildLeftPack();
+
+    private static int[] BuildLeftPack()
+    {
+        var table = new int[256 * 8];
+        for (int bits = 0; bits < 256; bits++)
+        {
+            int k = 0;
+            for (int lane = 0; lane < 8; lane++)
+                if ((bits & (1 << lane)) != 0) table[bits * 8 + k++] = lane;
+        }
+        return table;
     }
 }

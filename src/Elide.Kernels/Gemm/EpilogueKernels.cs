@@ -91,7 +91,7 @@ internal static unsafe class EpilogueKernels
     }
 
     /// <summary>An activation in Vector256 form (a struct type parameter, so calls are resolved when the JIT specializes).</summary>
-    private interface IVectorActivation256
+    internal interface IVectorActivation256
     {
         Vector256<float> Apply(Vector256<float> x);
     }
@@ -149,7 +149,7 @@ internal static unsafe class EpilogueKernels
     }
 
     /// <summary>Vector256 forms of the activations, identical in meaning to <see cref="VectorActivation512"/>.</summary>
-    private readonly struct VectorActivation256(Activation activation) : IVectorActivation256
+    internal readonly struct VectorActivation256(Activation activation) : IVectorActivation256
     {
         private readonly ActivationKind kind = activation.Kind;
         private readonly Vector256<float> alpha = Vector256.Create(activation.Alpha);
