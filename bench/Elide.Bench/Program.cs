@@ -5,6 +5,7 @@ var commands = new Dictionary<string, (string Help, Func<BenchArgs, int> Run)>(S
 {
     ["gemm"] = ("gemm [--threads T] [--sizes 256,512,1024,2048] [--trans NN|NT|TN|TT] [--samples S]   Elide SGEMM vs OpenBLAS cblas_sgemm", GemmBench.Run),
     ["conv"] = ("conv [--threads T] [--batch B] [--samples S]   ResNet / MobileNet convolution layers", ConvBench.Run),
+    ["switch"] = ("switch [--model resnet56] [--batch 1] [--samples 9] [--switches 200000]   cost of switching skip configurations (ExecutionPlan.SelectMask) vs one inference", SwitchBench.Run),
     ["train"] = ("train [--arch resnet20] [--batch 128] [--threads T] [--warmup 3] [--iters 10] [--min-seconds 5]   SGD training-step throughput (JSON, the PyTorch peer's schema)", TrainBench.Run),
 };
 

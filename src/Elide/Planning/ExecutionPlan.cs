@@ -270,6 +270,22 @@ public sealed unsafe class ExecutionPlan
         }
     }
 
+    /// <summary>
+    /// Binds <paramref name="mask"/> (null: all blocks) without running, as <c>Run</c> does before executing: the
+    /// whole cost of switching configurations (rebinding the skipped blocks' outputs to their inputs' memory; nothing
+    /// is copied or rebuilt). A following run with the same mask starts at once.
+    /// </summary>
+    /// <exception cref="ArgumentException">The mask length differs from the block count, or it skips a block that cannot be skipped.</exception>
+    public void SelectMask(SkipMask? mask)
+    {
+        ValidateMask(mask);
+        lock (gate)
+        {
+            if (slicePlan is not null) slicePlan.SelectMask(mask);
+            else ApplyMask(mask);
+        }
+    }
+
     /// <summary>Single-input, single-output convenience overload (no allocation).</summary>
     public void Run(ReadOnlySpan<float> input, Span<float> output) => Run(input, output, null);
 

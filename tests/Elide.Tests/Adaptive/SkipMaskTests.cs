@@ -72,6 +72,30 @@ public class SkipMaskTests
     }
 
     [Fact]
+    public void SelectingAMaskAheadOfARunChangesNothingButTheBinding()
+    {
+        var session = new InferenceSession(CifarResNet.Build(Options), new SessionOptions { Threads = 1 });
+        var plan = session.GetPlan(new Shape(2, 1, 9, 9));
+        var input = Tensor.Random(new Shape(2, 1, 9, 9), 8, 0f, 1f).Data;
+        var skip = SkipMask.Parse("101101101");
+        var expected = new float[plan.OutputShapes[0].ElementCount];
+        plan.Run(input, expected, skip);
+
+        plan.SelectMask(null);
+        plan.SelectMask(skip);
+        var actual = new float[expected.Length];
+        plan.Run(input, actual, skip);
+        Assert.Equal(expected, actual);
+
+        plan.SelectMask(null); // a selection is only a binding: a run with another mask rebinds
+        var full = new float[expected.Length];
+        plan.Run(input, full, null);
+        Assert.NotEqual(expected, full);
+        Assert.Throws<ArgumentException>(() => plan.SelectMask(SkipMask.Parse("111011111")));
+        Assert.Throws<ArgumentException>(() => plan.SelectMask(SkipMask.Parse("11")));
+    }
+
+    [Fact]
     public void SkippingADownsamplingBlockIsRejected()
     {
         var session = new InferenceSession(CifarResNet.Build(Options));
