@@ -1,0 +1,80 @@
+using System.Text.Json;
+using Elide.Adaptive;
+
+namespace Elide.Cli.Tests;
+
+/// <summary>
+/// The trained model, its front and the test data shipped in the repository (models/, data/) are what the README's
+/// main command runs: they must load, agree with each other, and classify like a trained network.
+/// </summary>
+public class ShippedModelTests
+{
+    private static string Root()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Elide.slnx"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("repository root (Elide.slnx) not found");
+    }
+
+    private static string ModelPath => Path.Combine(Root(), "models", "fashion-resnet32-sd.onnx");
+
+    private static (int Exit, string Out, string Err) Elide(params string[] args)
+    {
+        var oldOut = Console.Out;
+        var oldErr = Console.Error;
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        Console.SetOut(stdout);
+        Console.SetError(stderr);
+        try { return (Program.Main(args), stdout.ToString(), stderr.ToString()); }
+        finally
+        {
+            Console.SetOut(oldOut);
+            Console.SetError(oldErr);
+        }
+    }
+
+    [Fact]
+    public void TheShippedFrontFitsTheShippedModel()
+    {
+        var graph = Onnx.Import.OnnxImporter.Load(ModelPath).Graph;
+        int blocks = ResidualBlockDetector.Detect(graph).Count;
+        Assert.Equal(15, blocks); // ResNet-32: 3 stages of 5 basic blocks
+        foreach (var file in new[] { Path.ChangeExtension(ModelPath, null) + ".front.json" })
+        {
+            var front = ParetoFront.FromJson(File.ReadAllText(file));
+            Assert.Equal(blocks, front.Blocks);
+            Assert.Contains(front.Front, p => !p.Config.Contains('0'));
+            Assert.All(front.Front, p => Assert.NotNull(p.TestAccuracy));
+            // The stored front is a front: no point is beaten on both validation accuracy and latency by another.
+            Assert.DoesNotContain(front.Front, p => front.Front.Any(q =>
+                q.ValAccuracy > p.ValAccuracy && q.LatencyMsBatch1 < p.LatencyMsBatch1 && q.Macs < p.Macs));
+        }
+        var stored = FrontMetadata.Read(graph);
+        Assert.NotNull(stored);
+        Assert.Equal(blocks, stored!.Blocks);
+    }
+
+    [Fact]
+    public void TheShippedModelClassifiesTheShippedTestImagesLikeATrainedNetwork()
+    {
+        var (exit, stdout, stderr) = Elide("eval", "--model", ModelPath, "--dataset", "fashion-mnist:" + Path.Combine(Root(), "data", "fashion-mnist"),
+            "--split", "test", "--limit", "500", "--threads", "1", "--json");
+        Assert.True(exit == 0, stderr);
+        var result = JsonDocument.Parse(stdout).RootElement;
+        Assert.Equal(500, result.GetProperty("count").GetInt32());
+        Assert.InRange(result.GetProperty("accuracy").GetDouble(), 0.90, 1.0);
+    }
+
+    [Fact]
+    public void TheMainCommandRunsWithNoModelArgument()
+    {
+        string plot = Path.Combine(Directory.CreateTempSubdirectory("elide-demo").FullName, "front.svg");
+        var (exit, stdout, stderr) = Elide("run", "--demo", "--images", "3", "--threads", "1", "--plot", plot);
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("fashion-resnet32-sd.onnx", stdout);
+        Assert.Contains("classifying 10000 test images", stdout);
+        Assert.Equal(7, stdout.Split('\n').Count(l => l.StartsWith("phase ", StringComparison.Ordinal) && char.IsDigit(l[6])));
+        Assert.Contains("fashion-resnet32-sd", File.ReadAllText(plot));
+    }
+}
