@@ -15,30 +15,11 @@ public sealed class OnnxRuntimeFactAttribute : FactAttribute
 
 public class AdaptiveCommandTests
 {
-    private static (int Exit, string Out, string Err) Elide(params string[] args)
-    {
-        var oldOut = Console.Out;
-        var oldErr = Console.Error;
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try { return (Program.Main(args), stdout.ToString(), stderr.ToString()); }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldErr);
-        }
-    }
+    private static (int Exit, string Out, string Err) Elide(params string[] args) => InProcessCli.Run(args);
 
     private static string Temp(string name) => Path.Combine(Directory.CreateTempSubdirectory("elide-adaptive").FullName, name);
 
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Elide.slnx"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("repository root (Elide.slnx) not found");
-    }
+    private static string RepoRoot() => InProcessCli.RepoRoot();
 
     internal static string? PeersDirectory()
     {
@@ -154,19 +135,22 @@ public class AdaptiveCommandTests
         Assert.True(Macs(stdout) < Macs(full));
     }
 
+    /// <summary>A two-point ResNet-8 front whose stored latencies (seconds per image) no real run here comes near.</summary>
+    private static void WriteSlowResNet8Front(string path) => File.WriteAllText(path, new ParetoFront
+    {
+        Model = "resnet8", Blocks = 3,
+        Front =
+        [
+            new OperatingPoint { Config = "111", ValAccuracy = 0.9, LatencyMsBatch1 = 1000, LatencyMsBatch64 = 60000, EnergyMillijoules = 0.5 },
+            new OperatingPoint { Config = "011", ValAccuracy = 0.8, LatencyMsBatch1 = 500, LatencyMsBatch64 = 30000, EnergyMillijoules = 0.3 },
+        ],
+    }.ToJson());
+
     [Fact]
     public void RunFollowsAChangingBudgetOnAGivenFront()
     {
         string front = Temp("resnet8.front.json");
-        File.WriteAllText(front, new ParetoFront
-        {
-            Model = "resnet8", Blocks = 3,
-            Front =
-            [
-                new OperatingPoint { Config = "111", ValAccuracy = 0.9, LatencyMsBatch1 = 1000, LatencyMsBatch64 = 60000, EnergyMillijoules = 0.5 },
-                new OperatingPoint { Config = "011", ValAccuracy = 0.8, LatencyMsBatch1 = 500, LatencyMsBatch64 = 30000, EnergyMillijoules = 0.3 },
-            ],
-        }.ToJson());
+        WriteSlowResNet8Front(front);
         var (exit, stdout, stderr) = Elide("run", "--model", "resnet8", "--front", front, "--schedule", "2000,600,2000", "--images", "2", "--threads", "1", "--no-retime");
         Assert.True(exit == 0, stderr);
         var phases = stdout.Split('\n').Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^phase \d")).ToList();
@@ -184,15 +168,7 @@ public class AdaptiveCommandTests
         // The stored figures (seconds per image) come from "another machine": against them nothing fits 50 ms and the
         // policy falls back to the fastest point; re-timed here (ResNet-8 takes well under a millisecond) all blocks fit.
         string front = Temp("resnet8.front.json");
-        File.WriteAllText(front, new ParetoFront
-        {
-            Model = "resnet8", Blocks = 3,
-            Front =
-            [
-                new OperatingPoint { Config = "111", ValAccuracy = 0.9, LatencyMsBatch1 = 1000, LatencyMsBatch64 = 60000, EnergyMillijoules = 0.5 },
-                new OperatingPoint { Config = "011", ValAccuracy = 0.8, LatencyMsBatch1 = 500, LatencyMsBatch64 = 30000, EnergyMillijoules = 0.3 },
-            ],
-        }.ToJson());
+        WriteSlowResNet8Front(front);
         string[] args = ["run", "--model", "resnet8", "--front", front, "--budget-ms", "50", "--images", "2", "--threads", "1"];
 
         var (exit, stdout, stderr) = Elide(args);

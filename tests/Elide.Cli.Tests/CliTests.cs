@@ -8,21 +8,7 @@ namespace Elide.Cli.Tests;
 /// <summary>Runs the `elide` entry point in-process with captured stdout/stderr.</summary>
 public class CliTests
 {
-    private static (int Exit, string Out, string Err) Elide(params string[] args)
-    {
-        var oldOut = Console.Out;
-        var oldErr = Console.Error;
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try { return (Program.Main(args), stdout.ToString(), stderr.ToString()); }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldErr);
-        }
-    }
+    private static (int Exit, string Out, string Err) Elide(params string[] args) => InProcessCli.Run(args);
 
     private static string Temp(string name) => Path.Combine(Directory.CreateTempSubdirectory("elide-cli").FullName, name);
 

@@ -9,30 +9,11 @@ namespace Elide.Cli.Tests;
 /// </summary>
 public class ShippedModelTests
 {
-    private static string Root()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Elide.slnx"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("repository root (Elide.slnx) not found");
-    }
+    private static string Root() => InProcessCli.RepoRoot();
 
     private static string ModelPath => Path.Combine(Root(), "models", "fashion-resnet32-sd.onnx");
 
-    private static (int Exit, string Out, string Err) Elide(params string[] args)
-    {
-        var oldOut = Console.Out;
-        var oldErr = Console.Error;
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try { return (Program.Main(args), stdout.ToString(), stderr.ToString()); }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldErr);
-        }
-    }
+    private static (int Exit, string Out, string Err) Elide(params string[] args) => InProcessCli.Run(args);
 
     [Fact]
     public void TheShippedFrontFitsTheShippedModel()

@@ -7,21 +7,7 @@ namespace Elide.Cli.Tests;
 /// <summary>`elide train` and `elide eval` end to end on small Fashion-MNIST subsets.</summary>
 public partial class TrainEvalCommandTests
 {
-    private static (int Exit, string Out, string Err) Elide(params string[] args)
-    {
-        var oldOut = Console.Out;
-        var oldErr = Console.Error;
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try { return (Program.Main(args), stdout.ToString(), stderr.ToString()); }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldErr);
-        }
-    }
+    private static (int Exit, string Out, string Err) Elide(params string[] args) => InProcessCli.Run(args);
 
     private static string TempDirectory() => Directory.CreateTempSubdirectory("elide-train-cli").FullName;
 
