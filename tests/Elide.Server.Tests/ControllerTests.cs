@@ -81,6 +81,32 @@ public sealed class ControllerTests
     }
 
     [Fact]
+    public void ARequestAlreadyLateAtEveryLevelDoesNotDragTheRestToTheFastest()
+    {
+        // One request waited 120 ms (past the 100 ms SLO whatever runs), three fresh ones behind it: one batch of 4.
+        // At level 0 the batch takes 40 ms, so the fresh ones finish at 41 ms and a request arriving now (a batch of
+        // one after it) at 50 ms, inside the 80 ms budget.
+        var queue = new[] { new QueuedWork(120, 1), new QueuedWork(1, 1), new QueuedWork(1, 1), new QueuedWork(1, 1) };
+        var controller = Controller(Ladder());
+        Assert.Equal(160, controller.PredictWorstMs(0, queue), 9);
+        Assert.Equal(50, controller.PredictWorstMs(0, queue, excludeLate: true), 9);
+        var d = controller.Decide(queue, 0);
+        Assert.Equal(0, d.RequiredLevel);
+        Assert.Equal(0, d.Level);
+        Assert.Equal(ControllerAction.Hold, d.Action);
+
+        // Fresh requests that do need a faster level still get it: 12 behind the late one (13 images: 4+4+4+1).
+        var busy = new[] { new QueuedWork(120, 1) }.Concat(Queue(12, 1)).ToArray();
+        var e = Controller(Ladder()).Decide(busy, 0);
+        Assert.True(e.Level > 0);
+        Assert.True(Controller(Ladder()).PredictWorstMs(e.Level, busy, excludeLate: true) <= 80);
+
+        // Everyone late but the queue short: nothing to save, and a new arrival (after 30 ms of batches, +10) fits at
+        // full depth, so the level holds instead of collapsing to the fastest.
+        Assert.Equal(0, Controller(Ladder()).Decide(Queue(3, 150), 0).Level);
+    }
+
+    [Fact]
     public void NeverGoesBeyondTheFastestLevel()
     {
         var controller = Controller(Ladder());

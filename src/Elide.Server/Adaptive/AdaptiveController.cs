@@ -83,23 +83,26 @@ public sealed class AdaptiveController
     public ControllerDecision Decide(IReadOnlyList<QueuedWork> queue, double nowMs)
     {
         int fastest = ladder.Points.Count - 1;
+        int current = level;
+        // Requests that miss the SLO even at the fastest level are late whatever runs; they must not drag everyone
+        // else down to the shallowest configuration. Their batches still count in everyone else's completion, and in
+        // that of a request arriving now, so a backlog that would make new arrivals late is still cleared fast.
         int required = fastest;
         for (int l = 0; l < ladder.Points.Count; l++)
-            if (PredictWorstMs(l, queue) <= budget) { required = l; break; }
+            if (PredictWorstMs(l, queue, excludeLate: true) <= budget) { required = l; break; }
 
-        int current = level;
         int sustainable = SustainableLevel(nowMs);
         var action = ControllerAction.Hold;
         if (required > current)
         {
             lowSinceMs = double.NaN;
-            if (PredictWorstMs(current, queue) > slo) { current = required; action = ControllerAction.EmergencyDegrade; }
+            if (PredictWorstMs(current, queue, excludeLate: true) > slo) { current = required; action = ControllerAction.EmergencyDegrade; }
             else { current++; action = ControllerAction.Degrade; }
         }
         else if (required < current)
         {
             if (double.IsNaN(lowSinceMs)) lowSinceMs = nowMs;
-            if (nowMs - lowSinceMs >= holdMs && PredictWorstMs(current - 1, queue) <= recoveryBudget && current - 1 >= sustainable)
+            if (nowMs - lowSinceMs >= holdMs && PredictWorstMs(current - 1, queue, excludeLate: true) <= recoveryBudget && current - 1 >= sustainable)
             {
                 current--;
                 action = ControllerAction.Recover;
@@ -157,21 +160,32 @@ public sealed class AdaptiveController
     /// Predicted completion (from now, plus each request's age) of the slowest queued request at <paramref name="atLevel"/>,
     /// grouping requests into batches the way <see cref="TakeCount"/> does.
     /// </summary>
-    public double PredictWorstMs(int atLevel, IReadOnlyList<QueuedWork> queue)
+    /// <param name="atLevel">The level every queued batch would run at.</param>
+    /// <param name="queue">The queue, FIFO.</param>
+    /// <param name="excludeLate">Leave out requests that would finish after the SLO even at the fastest level (they
+    /// still take their batch's time), and count a one-image request arriving now, served after the whole queue.</param>
+    public double PredictWorstMs(int atLevel, IReadOnlyList<QueuedWork> queue, bool excludeLate = false)
     {
         var model = ladder.Latency;
-        double t = 0, worst = 0;
+        int fastest = ladder.Points.Count - 1;
+        double t = 0, tFastest = 0, worst = 0;
         int i = 0;
         int remaining = 0;
         foreach (var q in queue) remaining += q.Images;
         while (i < queue.Count)
         {
             int take = TakeCount(queue, i, remaining, model, out int images);
-            t += model.PredictMs(atLevel, model.SizeIndexAtLeast(images));
-            worst = Math.Max(worst, queue[i].AgeMs + t);
+            int size = model.SizeIndexAtLeast(images);
+            t += model.PredictMs(atLevel, size);
+            tFastest += model.PredictMs(fastest, size);
+            // Within a batch the oldest request (the first) is the worst, but it may be late while the others are not.
+            for (int r = i; r < i + take; r++)
+                if (!excludeLate || queue[r].AgeMs + tFastest <= slo)
+                    worst = Math.Max(worst, queue[r].AgeMs + t);
             i += take;
             remaining -= images;
         }
+        if (excludeLate) worst = Math.Max(worst, t + model.PredictMs(atLevel, 0));
         return worst;
     }
 
