@@ -12,7 +12,7 @@ public enum ControllerAction
     Hold,
     /// <summary>Moved one level faster: the queue's predicted completion exceeded the planning budget.</summary>
     Degrade,
-    /// <summary>Jumped to the required level at once: the current level would already miss the SLO itself.</summary>
+    /// <summary>Jumped at once to the deepest level that meets the SLO: the current level would already miss it.</summary>
     EmergencyDegrade,
     /// <summary>Moved one level deeper after low load persisted for the hold time.</summary>
     Recover,
@@ -32,7 +32,8 @@ public sealed record ControllerDecision(int Level, int RequiredLevel, double Pre
 /// For a level, the predicted completion of the queue is simulated batch by batch with the same grouping the
 /// batcher uses: a request in batch k finishes at (its age) + (sum of predicted latencies of batches 1..k). The
 /// <em>required</em> level is the deepest whose worst completion fits <c>headroom · SLO</c>. Degradation is gradual
-/// (one level per batch) unless the current level would miss the SLO outright, in which case it jumps. Recovery is
+/// (one level per batch) unless the current level would miss the SLO outright, in which case it jumps to the deepest
+/// level that meets the SLO. Requests late even at the fastest level are left out of these predictions. Recovery is
 /// hysteretic: the requirement must stay below the current level for <c>recoveryHold</c>, and the next deeper level
 /// must fit the tighter <c>recoveryFraction · SLO</c>, before depth comes back one level at a time.
 /// </para>
@@ -96,7 +97,16 @@ public sealed class AdaptiveController
         if (required > current)
         {
             lowSinceMs = double.NaN;
-            if (PredictWorstMs(current, queue, excludeLate: true) > slo) { current = required; action = ControllerAction.EmergencyDegrade; }
+            if (PredictWorstMs(current, queue, excludeLate: true) > slo)
+            {
+                // Jump only as far as the SLO itself needs (the planning budget is for gradual moves): a stall that
+                // aged a few requests must not buy their milliseconds with the shallowest configuration.
+                int rescue = required;
+                for (int l = current + 1; l < required; l++)
+                    if (PredictWorstMs(l, queue, excludeLate: true) <= slo) { rescue = l; break; }
+                current = rescue;
+                action = ControllerAction.EmergencyDegrade;
+            }
             else { current++; action = ControllerAction.Degrade; }
         }
         else if (required < current)
