@@ -198,7 +198,7 @@ def main():
         hey(args, capacity * 0.5, os.path.join(args.out, "warmup.csv"))
         for factor in [float(x) for x in args.factors.split(",")]:
             before = scrape(args.port)
-            rows = hey(args, capacity * factor, os.path.join(args.out, f"{mode.split()[0]}-{factor}x.csv"))
+            rows = hey(args, capacity * factor, os.path.join(args.out, f"{mode.split()[0].rstrip(',')}{'-floor' if 'floor' in mode else ''}-{factor}x.csv"))
             after = scrape(args.port)
             s = summarize(rows, args.seconds, slo)
             images = after[0] - before[0]
