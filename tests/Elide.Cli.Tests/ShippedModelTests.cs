@@ -67,6 +67,44 @@ public class ShippedModelTests
     }
 
     [Fact]
+    public void AnUnscaledConfigurationExportsToAModelThatClassifiesTheSame()
+    {
+        // The unscaled front's 1.70x point (docs/adaptive.md): exported alone, it must be exactly what Elide runs.
+        const string config = "111101100111000";
+        string data = "fashion-mnist:" + Path.Combine(Root(), "data", "fashion-mnist");
+        string exported = Path.Combine(Directory.CreateTempSubdirectory("elide-unscaled").FullName, "m.onnx");
+        var (exit, _, stderr) = Elide("export", "--model", ModelPath, "--config", config, "--unscaled", "--out", exported);
+        Assert.True(exit == 0, stderr);
+        int Correct(params string[] args)
+        {
+            var (code, stdout, err) = Elide(["eval", "--dataset", data, "--split", "test", "--limit", "300", "--threads", "1", "--json", .. args]);
+            Assert.True(code == 0, err);
+            return JsonDocument.Parse(stdout).RootElement.GetProperty("correct").GetInt32();
+        }
+        int direct = Correct("--model", ModelPath, "--config", config, "--unscaled");
+        Assert.Equal(direct, Correct("--model", exported));
+        Assert.NotEqual(direct, Correct("--model", ModelPath, "--config", config)); // the scaled variant differs
+    }
+
+    [Fact]
+    public void RunRefusesAFrontOfTheOtherVariant()
+    {
+        // The shipped model's own front is the scaled one: its accuracies do not describe the unscaled variant.
+        var (exit, _, stderr) = Elide("run", "--model", ModelPath, "--unscaled", "--budget-ms", "5", "--no-retime", "--images", "2", "--threads", "1");
+        Assert.NotEqual(0, exit);
+        Assert.Contains("explore --unscaled", stderr);
+        string unscaledFront = Path.Combine(Root(), "docs", "data", "fashion-resnet32-sd.unscaled.front.json");
+        (exit, _, stderr) = Elide("run", "--model", ModelPath, "--front", unscaledFront, "--budget-ms", "5", "--no-retime", "--images", "2", "--threads", "1");
+        Assert.NotEqual(0, exit);
+        Assert.Contains("add --unscaled", stderr);
+        (exit, var stdout, stderr) = Elide("run", "--model", ModelPath, "--front", unscaledFront, "--unscaled", "--budget-ms", "5", "--no-retime", "--images", "2", "--threads", "1");
+        Assert.True(exit == 0, stderr);
+        // A 5 ms budget affords every point; the most accurate of the unscaled front is not all blocks (91.42 %)
+        // but 11 of them (93.88 %).
+        Assert.Contains(stdout.Split('\n'), l => l.StartsWith("run ", StringComparison.Ordinal) && l.Contains("111101101110101"));
+    }
+
+    [Fact]
     public void TheMainCommandRunsWithNoModelArgument()
     {
         string plot = Path.Combine(Directory.CreateTempSubdirectory("elide-demo").FullName, "front.svg");

@@ -24,16 +24,17 @@ internal static class BenchCommand
         seconds.Validators.Add(r => { if (r.GetValueOrDefault<double>() <= 0) r.AddError("--seconds must be > 0"); });
         iterations.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--iterations must be ≥ 1"); });
 
+        var unscaled = UnscaledOption.Create();
         var cmd = new Command("bench", "Measure median/p90 latency and images/s of a model (warm-up first; medians over repeated runs).")
         {
-            model, batch, threads, seconds, iterations, config, json,
+            model, batch, threads, seconds, iterations, config, json, unscaled,
         };
         cmd.SetAction(p => CliErrors.Guard(() =>
         {
             string spec = p.GetValue(model)!;
             int b = p.GetValue(batch), t = p.GetValue(threads);
             bool asJson = p.GetValue(json);
-            var graph = ModelSource.Load(spec);
+            var graph = UnscaledOption.Load(spec, p.GetValue(unscaled));
             var session = new InferenceSession(graph, new SessionOptions { Threads = t });
             var plan = session.GetPlan(ModelSource.InputShape(graph, b));
             var mask = p.GetValue(config) is { } text ? SkipMask.Parse(text) : null;

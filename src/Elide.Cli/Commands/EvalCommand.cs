@@ -20,7 +20,7 @@ internal static class EvalCommand
         var limit = new Option<int>("--limit") { Description = "Evaluate only N evenly spaced images (0: all).", DefaultValueFactory = _ => 0 };
         var batch = new Option<int>("--batch", "-b") { Description = "Images per inference.", DefaultValueFactory = _ => 64 };
         var threads = new Option<int>("--threads", "-t") { Description = "Kernel threads (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var unscaled = new Option<bool>("--unscaled") { Description = "Divide the Stochastic-Depth branch scale p_l out of kept blocks (compare with the scaled default; see `elide explore --unscaled`)." };
+        var unscaled = UnscaledOption.Create();
         foreach (var o in new[] { batch, threads })
             o.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{r.Option.Name} must be ≥ 1"); });
         limit.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--limit must be ≥ 0"); });
@@ -35,7 +35,7 @@ internal static class EvalCommand
         {
             string spec = p.GetValue(model)!;
             bool noScale = p.GetValue(unscaled);
-            var graph = noScale ? BranchScaling.Unscaled(ModelSource.Load(spec)) : ModelSource.Load(spec);
+            var graph = UnscaledOption.Load(spec, noScale);
             string data = p.GetValue(dataset)!, splitName = p.GetValue(split)!;
             // Only the split asked for is read: the test split alone needs no training files (data/fashion-mnist).
             var images = Datasets.Load(() => DatasetCatalog.Load(data, splitName == "val" ? DatasetSplit.Validation : DatasetSplit.Test));

@@ -53,11 +53,11 @@ internal static class ExploreCommand
             string data = p.GetValue(dataset)!;
             var splits = Datasets.Load(() => DatasetCatalog.LoadSplits(data));
             bool noScale = p.GetValue(unscaled);
-            Graph.ComputeGraph Load(string modelSpec) => noScale ? BranchScaling.Unscaled(ModelSource.Load(modelSpec)) : ModelSource.Load(modelSpec);
+            Graph.ComputeGraph Load(string modelSpec) => UnscaledOption.Load(modelSpec, noScale);
             ExplorationOptions Options(string modelSpec, string stateFile) => new()
             {
                 Model = Load(modelSpec),
-                ModelName = Path.GetFileNameWithoutExtension(modelSpec) + (noScale ? ".unscaled" : ""),
+                ModelName = Path.GetFileNameWithoutExtension(modelSpec) + (noScale ? UnscaledOption.FrontSuffix : ""),
                 Validation = splits.Validation,
                 Test = p.GetValue(noTest) ? null : splits.Test,
                 SearchImages = p.GetValue(searchImages),

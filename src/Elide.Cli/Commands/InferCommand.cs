@@ -25,13 +25,14 @@ internal static class InferCommand
         var threads = new Option<int>("--threads", "-t") { Description = "Kernel threads (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var config = new Option<string?>("--config", "-c") { Description = "Skip configuration: one '1' (run) or '0' (skip) per residual block, e.g. 110111111." };
         threads.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--threads must be ≥ 1"); });
+        var unscaled = UnscaledOption.Create();
         var cmd = new Command("infer", "Run a model on .npy inputs (float32, or any numeric dtype converted to float32) and write .npy outputs.")
         {
-            model, inputs, outputs, threads, config,
+            model, inputs, outputs, threads, config, unscaled,
         };
         cmd.SetAction(p => CliErrors.Guard(() =>
         {
-            var graph = ModelSource.Load(p.GetValue(model)!);
+            var graph = UnscaledOption.Load(p.GetValue(model)!, p.GetValue(unscaled));
             var inputNames = graph.Inputs.Select(v => v.Name).ToList();
             var outputNames = graph.Outputs.Select(v => v.Name).ToList();
             var inputPaths = Bind(p.GetValue(inputs)!, inputNames, "input");

@@ -26,6 +26,7 @@ internal static class RunCommand
         var plot = new Option<string?>("--plot") { Description = "Write the front as an SVG plot of accuracy vs latency (with the baseline's front beside it when given or shipped). Default with --demo on the shipped model: elide-demo-front.svg." };
         var baselineFront = new Option<string?>("--baseline-front") { Description = $"A second front drawn on the plot, e.g. the conventionally trained model's (default for the shipped model: {Shipped.BaselineFrontPath})." };
         var noRetime = new Option<bool>("--no-retime") { Description = "Use the front's stored latencies as they are, instead of first re-timing its configurations on this machine with these threads and this batch (the stored figures come from wherever `elide explore` ran)." };
+        var unscaled = UnscaledOption.Create();
         foreach (var o in new[] { batch, threads })
             o.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{r.Option.Name} must be ≥ 1"); });
         images.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--images must be ≥ 1"); });
@@ -37,14 +38,21 @@ internal static class RunCommand
             "Adaptive inference: pick the best configuration of the model's Pareto front for a budget (latency, energy, power, " +
             "accuracy floor) and run it; with --demo or --schedule the budget changes between phases and the configuration follows.")
         {
-            model, front, budgetMs, energyMj, powerW, minAccuracy, schedule, demo, dataset, images, batch, threads, noRetime, plot, baselineFront,
+            model, front, budgetMs, energyMj, powerW, minAccuracy, schedule, demo, dataset, images, batch, threads, noRetime, plot, baselineFront, unscaled,
         };
         cmd.SetAction(p => CliErrors.Guard(() =>
         {
             bool shipped = p.GetValue(model) is null;
             string spec = p.GetValue(model) ?? Shipped.Model();
-            var graph = ModelSource.Load(spec);
+            bool noScale = p.GetValue(unscaled);
+            var graph = UnscaledOption.Load(spec, noScale);
             var paretoFront = LoadFront(graph, spec, p.GetValue(front));
+            // A front's accuracies belong to the variant it was explored with (`explore --unscaled` names it so).
+            bool frontUnscaled = paretoFront.Model.EndsWith(UnscaledOption.FrontSuffix, StringComparison.Ordinal);
+            if (noScale != frontUnscaled)
+                throw new ArgumentException(noScale
+                    ? $"--unscaled needs a front explored with `elide explore --unscaled` (pass it with --front); the front found ('{paretoFront.Model}') has scaled blocks"
+                    : $"the front '{paretoFront.Model}' was explored with unscaled blocks; add --unscaled");
             var stored = paretoFront;
             var session = new InferenceSession(graph, new SessionOptions { Threads = p.GetValue(threads) });
             int b = p.GetValue(batch);
