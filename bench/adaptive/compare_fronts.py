@@ -11,6 +11,7 @@ accuracy is reported. Selection uses validation accuracy only, the drop is in te
 
     python3 bench/adaptive/compare_fronts.py models/fashion-resnet32-sd.front.json models/fashion-resnet32.front.json
     python3 bench/adaptive/compare_fronts.py SD.front.json BASE.front.json --unscaled-model models/fashion-resnet32-sd.onnx
+    python3 bench/adaptive/compare_fronts.py SD.unscaled.front.json BASE.front.json --reference SD.front.json
 """
 import argparse, json, os, subprocess, sys
 
@@ -42,11 +43,14 @@ def main():
     ap.add_argument("--max-speedup", type=float, default=float("inf"), help="only SD points at most this much faster")
     ap.add_argument("--unscaled-model", help="also evaluate each SD configuration with p_l divided out (this model)")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--reference", help="measure the SD drops from this front's all-blocks test accuracy instead of the SD "
+                    "front's own (e.g. an unscaled front against the scaled model one would deploy at full depth)")
     ap.add_argument("--json", help="write the rows here too")
     args = ap.parse_args()
 
     _, sd, sd_full = load(args.sd_front)
     _, base, base_full = load(args.baseline_front)
+    sd_reference = load(args.reference)[2]["test_accuracy"] if args.reference else sd_full["test_accuracy"]
     if len(sd_full["config"]) != len(base_full["config"]) or sd_full["macs"] != base_full["macs"]:
         sys.exit("the two fronts are not of the same architecture (block count or MACs differ)")
 
@@ -59,7 +63,7 @@ def main():
         if not candidates:
             continue
         b = max(candidates, key=lambda q: (q["val_accuracy"], -q["macs"]))
-        sd_drop = 100 * (sd_full["test_accuracy"] - p["test_accuracy"])
+        sd_drop = 100 * (sd_reference - p["test_accuracy"])
         base_drop = 100 * (base_full["test_accuracy"] - b["test_accuracy"])
         row = {
             "sd_config": p["config"], "speedup_macs": speedup,
