@@ -147,6 +147,7 @@ public sealed class ApiTests : IClassFixture<ApiTests.Fixture>
         { Requests.Json(new float[64], shape: [1, 8, 8]), "rank 3" },
         { Requests.Json(new float[64], shape: [1, 1, 8, 9]), "dimension 3 differs" },
         { Requests.Json(new float[60]), "has 60 values but shape [1,1,8,8] needs 64" },
+        { Requests.Json(new float[70]), "has 70 values but shape [1,1,8,8] needs 64" },
         { Requests.Json(new float[65]), "has 65 values" },
         { Requests.Json(new float[5 * 64], images: 5), "batch 5" },
         { Requests.Json(new float[64]).Replace("[0,", "[1e39,"), "non-finite" },
