@@ -121,5 +121,18 @@ internal static class ExploreCommand
                           $"(mean {100 * r.PredictionError.MeanRelativeErrorBatch1:F1}%), batch {f.LargeBatch} max {100 * r.PredictionError.MaxRelativeErrorLargeBatch:F1}% " +
                           $"(mean {100 * r.PredictionError.MeanRelativeErrorLargeBatch:F1}%)");
         Console.WriteLine($"energy: {f.EnergyModel}; measured package energy: {f.MeasuredEnergy}");
+        // The headline a user picks an operating point by: the fastest configuration within 0.5 / 1 / 2 points of
+        // all blocks (test accuracy when measured, else validation); a threshold that adds nothing is not repeated.
+        string? previous = all.Config;
+        foreach (double points in new[] { 0.5, 1.0, 2.0 })
+        {
+            var best = f.FastestWithin(points);
+            if (best is null || best.Config == previous) continue;
+            previous = best.Config;
+            double? lost = all.TestAccuracy is { } ta && best.TestAccuracy is { } tb ? ta - tb : all.ValAccuracy - best.ValAccuracy;
+            Console.WriteLine($"fastest within {points:0.0} point{(points == 1 ? "" : "s")} of all blocks: {best.Config}, " +
+                              $"{all.LatencyMsBatch1 / best.LatencyMsBatch1:F2}x faster at batch 1, {all.Macs / (double)best.Macs:F2}x fewer MACs, " +
+                              (lost >= 0 ? $"{100 * lost:F2} points lost" : $"{-100 * lost:F2} points better"));
+        }
     }
 }

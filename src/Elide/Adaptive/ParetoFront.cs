@@ -66,6 +66,20 @@ public sealed record ParetoFront
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
+    /// <summary>
+    /// The fastest point (batch-1 latency) whose accuracy is at most <paramref name="points"/> percentage points
+    /// below the all-blocks point's — test accuracy when the front has it, else validation — or null when the front
+    /// has no all-blocks point. The all-blocks point itself qualifies, so the answer is never slower than it.
+    /// </summary>
+    public OperatingPoint? FastestWithin(double points)
+    {
+        var all = Front.FirstOrDefault(p => !p.Config.Contains('0'));
+        if (all is null) return null;
+        bool test = all.TestAccuracy is not null && Front.All(p => p.TestAccuracy is not null);
+        double Accuracy(OperatingPoint p) => test ? p.TestAccuracy!.Value : p.ValAccuracy;
+        return Front.Where(p => Accuracy(all) - Accuracy(p) <= points / 100 + 1e-12).MinBy(p => p.LatencyMsBatch1);
+    }
+
     /// <summary>Serializes to the report JSON.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 

@@ -17,6 +17,27 @@ public class FrontFilesTests
     };
 
     [Fact]
+    public void FastestWithinPicksTheQuickestPointInsideTheAccuracyBudget()
+    {
+        static OperatingPoint P(string config, double val, double? test, double ms) =>
+            new() { Config = config, ValAccuracy = val, TestAccuracy = test, LatencyMsBatch1 = ms };
+        var front = new ParetoFront
+        {
+            Blocks = 4,
+            Front = [P("1111", 0.940, 0.9400, 2.0), P("1110", 0.939, 0.9360, 1.6), P("1100", 0.930, 0.9305, 1.2), P("1000", 0.80, 0.80, 0.8)],
+        };
+        Assert.Equal("1111", front.FastestWithin(0.3)!.Config);   // 1110 loses 0.4 test points
+        Assert.Equal("1110", front.FastestWithin(0.5)!.Config);
+        Assert.Equal("1100", front.FastestWithin(0.95)!.Config);  // 0.95 test points exactly: inside
+        Assert.Equal("1100", front.FastestWithin(10)!.Config);    // 1000 loses 14 points
+        Assert.Equal("1000", front.FastestWithin(20)!.Config);
+        // Without test accuracies the validation figures decide: 1110 loses only 0.1 there.
+        var valOnly = front with { Front = front.Front.Select(p => p with { TestAccuracy = null }).ToList() };
+        Assert.Equal("1110", valOnly.FastestWithin(0.2)!.Config);
+        Assert.Null((front with { Front = [P("1110", 0.9, 0.9, 1)] }).FastestWithin(1));
+    }
+
+    [Fact]
     public void FrontJsonRoundTripsWithAllFields()
     {
         var json = Sample().ToJson();
