@@ -106,7 +106,7 @@ internal static class ExploreCommand
     private static void Print(ExplorationResult r, string data)
     {
         var f = r.Front;
-        var all = f.Front.First(p => !p.Config.Contains('0'));
+        var all = f.AllBlocks ?? throw new InvalidOperationException("the front has no all-blocks configuration");
         Console.WriteLine($"{f.Model}: {f.Blocks} residual blocks, {r.Search.Evaluated.Count} configurations scored on {data} validation " +
                           $"({r.Search.NewEvaluations} new, {r.Resumed} resumed; prefix caching {(r.PrefixCaching ? "on" : "off")}), {f.Front.Count} on the front");
         Console.WriteLine($"{"config",-28} {"kept",5} {"val %",7} {"test %",7} {"b1 ms",9} {"pred",9} {"b" + f.LargeBatch + " ms",9} {"pred",9} {"M MACs",8} {"mJ",7} {"speed-up",8}");
@@ -129,7 +129,7 @@ internal static class ExploreCommand
             var best = f.FastestWithin(points);
             if (best is null || best.Config == previous) continue;
             previous = best.Config;
-            double? lost = all.TestAccuracy is { } ta && best.TestAccuracy is { } tb ? ta - tb : all.ValAccuracy - best.ValAccuracy;
+            double lost = f.ReportedAccuracy(all) - f.ReportedAccuracy(best);
             Console.WriteLine($"fastest within {points:0.0} point{(points == 1 ? "" : "s")} of all blocks: {best.Config}, " +
                               $"{all.LatencyMsBatch1 / best.LatencyMsBatch1:F2}x faster at batch 1, {all.Macs / (double)best.Macs:F2}x fewer MACs, " +
                               (lost >= 0 ? $"{100 * lost:F2} points lost" : $"{-100 * lost:F2} points better"));

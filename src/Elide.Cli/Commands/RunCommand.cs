@@ -189,7 +189,7 @@ internal static class RunCommand
         int images = results.Sum(r => r.Images);
         int inferences = results.Sum(r => r.Phase.Inferences);
         double modelled = results.Sum(r => r.ModelledEnergyMillijoules);
-        var all = f.Front.First(p => !p.Config.Contains('0'));
+        var all = f.AllBlocks ?? throw new InvalidOperationException("the front has no all-blocks configuration");
         double allBlocks = all.EnergyMillijoules * images;
         int? correct = labelled ? results.Sum(r => r.Correct ?? 0) : null;
         Console.WriteLine();

@@ -88,22 +88,23 @@ public sealed class AdaptiveController
         // Requests that miss the SLO even at the fastest level are late whatever runs; they must not drag everyone
         // else down to the shallowest configuration. Their batches still count in everyone else's completion, and in
         // that of a request arriving now, so a backlog that would make new arrivals late is still cleared fast.
+        MarkLate(queue);
         int required = fastest;
         for (int l = 0; l < ladder.Points.Count; l++)
-            if (PredictWorstMs(l, queue, excludeLate: true) <= budget) { required = l; break; }
+            if (Worst(l, queue, excludeLate: true) <= budget) { required = l; break; }
 
         int sustainable = SustainableLevel(nowMs);
         var action = ControllerAction.Hold;
         if (required > current)
         {
             lowSinceMs = double.NaN;
-            if (PredictWorstMs(current, queue, excludeLate: true) > slo)
+            if (Worst(current, queue, excludeLate: true) > slo)
             {
                 // Jump only as far as the SLO itself needs (the planning budget is for gradual moves): a stall that
                 // aged a few requests must not buy their milliseconds with the shallowest configuration.
                 int rescue = required;
                 for (int l = current + 1; l < required; l++)
-                    if (PredictWorstMs(l, queue, excludeLate: true) <= slo) { rescue = l; break; }
+                    if (Worst(l, queue, excludeLate: true) <= slo) { rescue = l; break; }
                 current = rescue;
                 action = ControllerAction.EmergencyDegrade;
             }
@@ -112,7 +113,7 @@ public sealed class AdaptiveController
         else if (required < current)
         {
             if (double.IsNaN(lowSinceMs)) lowSinceMs = nowMs;
-            if (nowMs - lowSinceMs >= holdMs && PredictWorstMs(current - 1, queue, excludeLate: true) <= recoveryBudget && current - 1 >= sustainable)
+            if (nowMs - lowSinceMs >= holdMs && Worst(current - 1, queue, excludeLate: true) <= recoveryBudget && current - 1 >= sustainable)
             {
                 current--;
                 action = ControllerAction.Recover;
@@ -122,7 +123,7 @@ public sealed class AdaptiveController
         else lowSinceMs = double.NaN;
 
         level = current;
-        Last = new ControllerDecision(current, required, PredictWorstMs(current, queue), action, sustainable);
+        Last = new ControllerDecision(current, required, Worst(current, queue, excludeLate: false), action, sustainable);
         return Last;
     }
 
@@ -176,21 +177,49 @@ public sealed class AdaptiveController
     /// still take their batch's time), and count a one-image request arriving now, served after the whole queue.</param>
     public double PredictWorstMs(int atLevel, IReadOnlyList<QueuedWork> queue, bool excludeLate = false)
     {
+        if (excludeLate) MarkLate(queue);
+        return Worst(atLevel, queue, excludeLate);
+    }
+
+    /// <summary>Requests that finish after the SLO even at the fastest level, by queue position (see <see cref="MarkLate"/>).</summary>
+    private bool[] late = [];
+
+    /// <summary>
+    /// Fills <see cref="late"/> for <paramref name="queue"/>: the same for every level, so one decision computes it
+    /// once. The batches are those <see cref="TakeCount"/> forms.
+    /// </summary>
+    private void MarkLate(IReadOnlyList<QueuedWork> queue)
+    {
+        if (late.Length < queue.Count) late = new bool[Math.Max(queue.Count, 2 * late.Length)];
         var model = ladder.Latency;
         int fastest = ladder.Points.Count - 1;
-        double t = 0, tFastest = 0, worst = 0;
-        int i = 0;
-        int remaining = 0;
+        double t = 0;
+        int i = 0, remaining = 0;
         foreach (var q in queue) remaining += q.Images;
         while (i < queue.Count)
         {
             int take = TakeCount(queue, i, remaining, model, out int images);
-            int size = model.SizeIndexAtLeast(images);
-            t += model.PredictMs(atLevel, size);
-            tFastest += model.PredictMs(fastest, size);
+            t += model.PredictMs(fastest, model.SizeIndexAtLeast(images));
+            for (int r = i; r < i + take; r++) late[r] = queue[r].AgeMs + t > slo;
+            i += take;
+            remaining -= images;
+        }
+    }
+
+    /// <summary>The simulation behind <see cref="PredictWorstMs"/>; with <paramref name="excludeLate"/>, <see cref="late"/> must describe <paramref name="queue"/>.</summary>
+    private double Worst(int atLevel, IReadOnlyList<QueuedWork> queue, bool excludeLate)
+    {
+        var model = ladder.Latency;
+        double t = 0, worst = 0;
+        int i = 0, remaining = 0;
+        foreach (var q in queue) remaining += q.Images;
+        while (i < queue.Count)
+        {
+            int take = TakeCount(queue, i, remaining, model, out int images);
+            t += model.PredictMs(atLevel, model.SizeIndexAtLeast(images));
             // Within a batch the oldest request (the first) is the worst, but it may be late while the others are not.
             for (int r = i; r < i + take; r++)
-                if (!excludeLate || queue[r].AgeMs + tFastest <= slo)
+                if (!excludeLate || !late[r])
                     worst = Math.Max(worst, queue[r].AgeMs + t);
             i += take;
             remaining -= images;

@@ -66,18 +66,28 @@ public sealed record ParetoFront
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
+    /// <summary>The point that runs every block, or null when the front has none.</summary>
+    [JsonIgnore] public OperatingPoint? AllBlocks => Front.FirstOrDefault(p => !p.Config.Contains('0'));
+
+    /// <summary>True when every point has a test accuracy: reports then use it, and validation accuracy otherwise.</summary>
+    [JsonIgnore] public bool ReportsTestAccuracy => Front.All(p => p.TestAccuracy is not null);
+
+    /// <summary>The accuracy reports compare points by (<see cref="ReportsTestAccuracy"/>).</summary>
+    public double ReportedAccuracy(OperatingPoint point) => Accuracy(point, ReportsTestAccuracy);
+
+    private static double Accuracy(OperatingPoint point, bool test) => test ? point.TestAccuracy!.Value : point.ValAccuracy;
+
     /// <summary>
-    /// The fastest point (batch-1 latency) whose accuracy is at most <paramref name="points"/> percentage points
-    /// below the all-blocks point's — test accuracy when the front has it, else validation — or null when the front
-    /// has no all-blocks point. The all-blocks point itself qualifies, so the answer is never slower than it.
+    /// The fastest point (batch-1 latency) whose <see cref="ReportedAccuracy"/> is at most <paramref name="points"/>
+    /// percentage points below the all-blocks point's, or null when the front has no all-blocks point. The
+    /// all-blocks point itself qualifies, so the answer is never slower than it.
     /// </summary>
     public OperatingPoint? FastestWithin(double points)
     {
-        var all = Front.FirstOrDefault(p => !p.Config.Contains('0'));
-        if (all is null) return null;
-        bool test = all.TestAccuracy is not null && Front.All(p => p.TestAccuracy is not null);
-        double Accuracy(OperatingPoint p) => test ? p.TestAccuracy!.Value : p.ValAccuracy;
-        return Front.Where(p => Accuracy(all) - Accuracy(p) <= points / 100 + 1e-12).MinBy(p => p.LatencyMsBatch1);
+        if (AllBlocks is not { } all) return null;
+        bool test = ReportsTestAccuracy;
+        double reference = Accuracy(all, test);
+        return Front.Where(p => reference - Accuracy(p, test) <= points / 100 + 1e-12).MinBy(p => p.LatencyMsBatch1);
     }
 
     /// <summary>Serializes to the report JSON.</summary>
