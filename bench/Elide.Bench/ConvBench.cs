@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Elide.Kernels;
 using Elide.Kernels.Threading;
 
@@ -43,54 +45,118 @@ public static unsafe class ConvBench
         int samples = args.Int("samples", 15);
         if (threads < 1) throw new ArgumentException("--threads must be ≥ 1");
         if (batch < 1) throw new ArgumentException("--batch must be ≥ 1");
+        string methodName = args.Text("method", "auto");
+        string only = args.Text("only", "");
+        bool compare = methodName == "compare";
+        Conv2dKernel.ConvolutionMethod? forced = methodName switch
+        {
+            "auto" or "compare" => null,
+            "implicit-gemm" => Conv2dKernel.ConvolutionMethod.ImplicitGemm,
+            "direct-nchw8c" => Conv2dKernel.ConvolutionMethod.Direct,
+            _ => throw new ArgumentException("--method must be auto, implicit-gemm, direct-nchw8c or compare"),
+        };
         using var pool = threads > 1 ? new WorkerPool(threads) : null;
 
         Console.WriteLine($"Conv2d, bias + ReLU fused, {threads} thread(s), {KernelInfo.InstructionSet}, median of {samples}");
         Console.WriteLine("µs and GFLOP/s are medians; best = GFLOP/s of the fastest sample (less disturbed by other load)");
+        if (compare)
+            Console.WriteLine("compare: implicit-gemm and direct-nchw8c sampled alternately; ratio = median over sample pairs of implicit time ÷ direct time");
         Console.WriteLine($"{"layer",-30} {"batch",5} {"method",-17} {"µs",10} {"µs/image",9} {"GFLOP/s",8} {"best",7}");
         double resNet20Seconds = 0;
-        foreach (var layer in ResNetLayers(batch))
+        foreach (var layer in ResNetLayers(batch).Where(l => l.Name.Contains(only, StringComparison.Ordinal)))
         {
-            double seconds = Measure(layer, pool, samples);
+            double seconds = compare ? Compare(layer, pool, samples) : Measure(layer, pool, samples, forced);
             resNet20Seconds += layer.ResNet20Count * seconds;
         }
         long resNet20Macs = ResNetLayers(1).Sum(l => l.ResNet20Count * l.Geometry.MultiplyAccumulates);
-        Console.WriteLine($"ResNet-20 convolutions ({resNet20Macs / 1e6:F1} M MACs/image): {resNet20Seconds * 1e6 / batch:F0} µs/image, "
-            + $"{batch / resNet20Seconds:F0} images/s, {2.0 * resNet20Macs * batch / resNet20Seconds / 1e9:F1} GFLOP/s");
-        foreach (var layer in ImageNetLayers()) Measure(layer, pool, samples);
+        if (only.Length == 0)
+            Console.WriteLine($"ResNet-20 convolutions ({resNet20Macs / 1e6:F1} M MACs/image): {resNet20Seconds * 1e6 / batch:F0} µs/image, "
+                + $"{batch / resNet20Seconds:F0} images/s, {2.0 * resNet20Macs * batch / resNet20Seconds / 1e9:F1} GFLOP/s");
+        foreach (var layer in ImageNetLayers().Where(l => l.Name.Contains(only, StringComparison.Ordinal)))
+        {
+            if (compare) Compare(layer, pool, samples);
+            else Measure(layer, pool, samples, forced);
+        }
         return 0;
     }
 
+    /// <summary>A layer's kernel with random operands, ready to time.</summary>
+    private sealed class Subject
+    {
+        // Pinned arrays, kept alive by these fields while Run holds their addresses.
+        private readonly float[] input, output, workspace;
+        private readonly float[]? residual;
+
+        public Subject(Layer layer, Conv2dKernel.ConvolutionMethod? forced, WorkerPool? pool)
+        {
+            var g = layer.Geometry;
+            var random = new Random(7);
+            float[] Fill(long length)
+            {
+                var data = GC.AllocateUninitializedArray<float>(checked((int)Math.Max(length, 1)), pinned: true);
+                for (int i = 0; i < data.Length; i++) data[i] = random.NextSingle() - 0.5f;
+                return data;
+            }
+            Kernel = new Conv2dKernel(g, Fill(g.WeightLength), Fill(g.OutChannels), Activation.Relu, forced);
+            input = Fill(g.InputLength);
+            output = Fill(g.OutputLength);
+            residual = layer.Residual ? Fill(g.OutputLength) : null;
+            workspace = Fill(Kernel.WorkspaceFloats);
+            float* px = Address(input), py = Address(output), pr = residual is null ? null : Address(residual), pw = Address(workspace);
+            Run = () => Kernel.Run(px, py, pr, pw, pool);
+        }
+
+        public Conv2dKernel Kernel { get; }
+
+        public Action Run { get; }
+
+        private static float* Address(float[] pinned) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pinned));
+    }
+
     /// <summary>Times one layer; prints its row and returns the median seconds per run.</summary>
-    private static double Measure(Layer layer, WorkerPool? pool, int samples)
+    private static double Measure(Layer layer, WorkerPool? pool, int samples, Conv2dKernel.ConvolutionMethod? forced)
+    {
+        var subject = new Subject(layer, forced, pool);
+        for (int i = 0; i < 5; i++) subject.Run();
+        int calls = Timing.CallsPerSample(subject.Run, 10);
+        var times = new List<double>();
+        for (int s = 0; s < samples; s++) times.Add(Timing.Sample(subject.Run, calls));
+        PrintRow(layer, subject.Kernel.Method, times, "");
+        return Timing.Median(times);
+    }
+
+    /// <summary>Times implicit GEMM and direct on one layer, alternating samples; returns the faster median
+    /// (the one the automatic choice would want).</summary>
+    private static double Compare(Layer layer, WorkerPool? pool, int samples)
+    {
+        if (layer.Geometry.Groups != 1) return Measure(layer, pool, samples, null);
+        var gemm = new Subject(layer, Conv2dKernel.ConvolutionMethod.ImplicitGemm, pool);
+        var direct = new Subject(layer, Conv2dKernel.ConvolutionMethod.Direct, pool);
+        for (int i = 0; i < 5; i++)
+        {
+            gemm.Run();
+            direct.Run();
+        }
+        int gemmCalls = Timing.CallsPerSample(gemm.Run, 10), directCalls = Timing.CallsPerSample(direct.Run, 10);
+        var gemmTimes = new List<double>();
+        var directTimes = new List<double>();
+        var ratios = new List<double>();
+        for (int s = 0; s < samples; s++)
+        {
+            gemmTimes.Add(Timing.Sample(gemm.Run, gemmCalls));
+            directTimes.Add(Timing.Sample(direct.Run, directCalls));
+            ratios.Add(gemmTimes[^1] / directTimes[^1]);
+        }
+        PrintRow(layer, gemm.Kernel.Method, gemmTimes, "");
+        PrintRow(layer, direct.Kernel.Method, directTimes, $"  direct ÷ implicit speed {Timing.Median(ratios):F2}x");
+        return Math.Min(Timing.Median(gemmTimes), Timing.Median(directTimes));
+    }
+
+    private static void PrintRow(Layer layer, string method, List<double> times, string suffix)
     {
         var g = layer.Geometry;
-        var random = new Random(7);
-        float[] Fill(long length)
-        {
-            var data = GC.AllocateUninitializedArray<float>(checked((int)length), pinned: true);
-            for (int i = 0; i < data.Length; i++) data[i] = random.NextSingle() - 0.5f;
-            return data;
-        }
-        var kernel = new Conv2dKernel(g, Fill(g.WeightLength), Fill(g.OutChannels), Activation.Relu);
-        var input = Fill(g.InputLength);
-        var output = Fill(g.OutputLength);
-        var residual = layer.Residual ? Fill(g.OutputLength) : null;
-        var workspace = Fill(Math.Max(1, kernel.WorkspaceFloats));
-        double seconds, best;
-        fixed (float* x = input, y = output, r = residual, w = workspace)
-        {
-            float* px = x, py = y, pr = r, pw = w;
-            Action run = () => kernel.Run(px, py, pr, pw, pool);
-            for (int i = 0; i < 5; i++) run();
-            int calls = Timing.CallsPerSample(run, 10);
-            var times = new List<double>();
-            for (int s = 0; s < samples; s++) times.Add(Timing.Sample(run, calls));
-            seconds = Timing.Median(times);
-            best = times.Min();
-        }
+        double seconds = Timing.Median(times), best = times.Min();
         double gflops = 2.0 * g.MultiplyAccumulates / seconds / 1e9;
-        Console.WriteLine($"{layer.Name,-30} {g.Batch,5} {kernel.Method,-17} {seconds * 1e6,10:F1} {seconds * 1e6 / g.Batch,9:F2} {gflops,8:F1} {2.0 * g.MultiplyAccumulates / best / 1e9,7:F1}");
-        return seconds;
+        Console.WriteLine($"{layer.Name,-30} {g.Batch,5} {method,-17} {seconds * 1e6,10:F1} {seconds * 1e6 / g.Batch,9:F2} {gflops,8:F1} {2.0 * g.MultiplyAccumulates / best / 1e9,7:F1}{suffix}");
     }
 }

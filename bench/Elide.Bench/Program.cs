@@ -4,7 +4,7 @@ using Elide.Bench;
 var commands = new Dictionary<string, (string Help, Func<BenchArgs, int> Run)>(StringComparer.OrdinalIgnoreCase)
 {
     ["gemm"] = ("gemm [--threads T] [--sizes 256,512,1024,2048] [--trans NN|NT|TN|TT] [--samples S]   Elide SGEMM vs OpenBLAS cblas_sgemm", GemmBench.Run),
-    ["conv"] = ("conv [--threads T] [--batch B] [--samples S]   ResNet / MobileNet convolution layers", ConvBench.Run),
+    ["conv"] = ("conv [--threads T] [--batch B] [--samples S] [--method auto|implicit-gemm|direct-nchw8c|compare] [--only NAME-PART]   ResNet / MobileNet convolution layers", ConvBench.Run),
     ["switch"] = ("switch [--model resnet56] [--batch 1] [--samples 9] [--switches 200000]   cost of switching skip configurations (ExecutionPlan.SelectMask) vs one inference", SwitchBench.Run),
     ["train"] = ("train [--arch resnet20] [--batch 128] [--threads T] [--warmup 3] [--iters 10] [--min-seconds 5]   SGD training-step throughput (JSON, the PyTorch peer's schema)", TrainBench.Run),
 };

@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Elide.Kernels.Threading;
 
 namespace Elide.Kernels;
@@ -14,7 +16,9 @@ namespace Elide.Kernels;
 /// The algorithm is chosen per shape (<see cref="Method"/>):
 /// "gemm-1x1" for 1×1, stride 1, unpadded (the image already is the GEMM's B: [InC × H·W], used in place);
 /// "depthwise-direct" for Groups = InChannels = OutChannels (see <see cref="DepthwiseConvolution"/>);
-/// "implicit-gemm" otherwise (see <see cref="ImplicitGemmConvolution"/>), per group.
+/// "direct-nchw8c" on AVX2 machines (without AVX-512) for ungrouped layers with a multiple of 8 input channels
+/// (see <see cref="DirectConvolution"/>); "implicit-gemm" otherwise (see <see cref="ImplicitGemmConvolution"/>),
+/// per group.
 /// Bias, residual and activation are applied as each tile is stored. With a pool, batches of 2 or more are split by
 /// image; a single image is split by output tiles (or channels) when it is large enough to pay for the fan-out.
 /// Results do not depend on the thread count.
@@ -29,6 +33,8 @@ public sealed unsafe class Conv2dKernel
     private readonly float* depthwisePointer;
     private readonly float* biasPointer;
     private readonly PhaseImage? layout;
+    private readonly DirectConvolution? direct;
+    private readonly long slotFloats; // workspace floats per concurrently processed image
     private readonly int slots;
     private readonly bool prefetchOutput;
 
@@ -48,6 +54,14 @@ public sealed unsafe class Conv2dKernel
     /// <param name="activation">Applied after bias and residual.</param>
     /// <exception cref="ArgumentException">The geometry is invalid or a span has the wrong length.</exception>
     public Conv2dKernel(in Conv2dGeometry geometry, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Activation activation)
+        : this(geometry, weights, bias, activation, null)
+    {
+    }
+
+    /// <summary>As the public constructor, but with the algorithm forced (tests and benchmarks compare them).</summary>
+    /// <exception cref="ArgumentException">The forced method cannot run this geometry.</exception>
+    internal Conv2dKernel(in Conv2dGeometry geometry, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias,
+        Activation activation, ConvolutionMethod? forced)
     {
         geometry.Validate();
         var g = geometry;
@@ -66,11 +80,33 @@ public sealed unsafe class Conv2dKernel
         bool depthwise = g.Groups > 1 && g.Groups == g.InChannels && g.Groups == g.OutChannels;
         bool pointwise = g.KernelHeight == 1 && g.KernelWidth == 1 && g.StrideHeight == 1 && g.StrideWidth == 1
             && g.PadTop == 0 && g.PadLeft == 0 && g.PadBottom == 0 && g.PadRight == 0;
-        method = depthwise ? ConvolutionMethod.Depthwise : pointwise ? ConvolutionMethod.Gemm1x1 : ConvolutionMethod.ImplicitGemm;
+        method = depthwise ? ConvolutionMethod.Depthwise
+            : pointwise ? ConvolutionMethod.Gemm1x1
+            : g.Groups == 1 && g.InChannels % 8 == 0 && PreferDirect ? ConvolutionMethod.Direct
+            : ConvolutionMethod.ImplicitGemm;
+        if (forced is { } choice)
+        {
+            bool possible = choice switch
+            {
+                ConvolutionMethod.Depthwise => depthwise,
+                ConvolutionMethod.Gemm1x1 => pointwise,
+                ConvolutionMethod.Direct => g.Groups == 1,
+                _ => true,
+            };
+            if (!possible)
+                throw new ArgumentException($"convolution method {choice} cannot run this geometry (groups {g.Groups}, kernel {g.KernelHeight}x{g.KernelWidth}).", nameof(forced));
+            method = choice;
+        }
 
         if (method == ConvolutionMethod.Depthwise)
         {
             depthwiseWeights = Pin(weights, out depthwisePointer);
+        }
+        else if (method == ConvolutionMethod.Direct)
+        {
+            direct = new DirectConvolution(g, weights);
+            slotFloats = direct.ImageFloats;
+            prefetchOutput = g.OutputLength * sizeof(float) >= PrefetchOutputBytes;
         }
         else
         {
@@ -89,26 +125,35 @@ public sealed unsafe class Conv2dKernel
         else if (method == ConvolutionMethod.ImplicitGemm)
         {
             layout = new PhaseImage(g, GemmTiling.NR);
-            WorkspaceFloats = layout.ImageFloats * slots;
+            slotFloats = layout.ImageFloats;
             prefetchOutput = g.OutputLength * sizeof(float) >= PrefetchOutputBytes;
         }
+        WorkspaceFloats = slotFloats * slots;
     }
+
+    /// <summary>
+    /// Whether ungrouped layers with 8k input channels run "direct-nchw8c": on AVX2 with FMA and without AVX-512,
+    /// where its 8-channel blocks fill a vector register (resnet20 at batch 64, one Zen 3 core: see
+    /// docs/benchmarks.md). With AVX-512 the 16-wide implicit GEMM stays.
+    /// </summary>
+    internal static bool PreferDirect => Fma.IsSupported && Vector256.IsHardwareAccelerated && !Vector512.IsHardwareAccelerated;
 
     /// <summary>The shapes this kernel was built for.</summary>
     public Conv2dGeometry Geometry { get; }
 
-    /// <summary>The algorithm chosen: "gemm-1x1", "implicit-gemm" or "depthwise-direct".</summary>
+    /// <summary>The algorithm chosen: "gemm-1x1", "implicit-gemm", "direct-nchw8c" or "depthwise-direct".</summary>
     public string Method => method switch
     {
         ConvolutionMethod.Gemm1x1 => "gemm-1x1",
         ConvolutionMethod.Depthwise => "depthwise-direct",
+        ConvolutionMethod.Direct => "direct-nchw8c",
         _ => "implicit-gemm",
     };
 
     /// <summary>
     /// Floats of scratch <see cref="Run(float*, float*, float*, float*, WorkerPool?)"/> needs (0 if none): for
     /// implicit GEMM, one padded, phase-split input image per concurrently processed image, up to
-    /// min(Batch, processor count). The other methods need none.
+    /// min(Batch, processor count); for direct, one padded NCHW8c image each. The other methods need none.
     /// </summary>
     public long WorkspaceFloats { get; }
 
@@ -199,22 +244,21 @@ public sealed unsafe class Conv2dKernel
             return;
         }
 
-        var phase = layout!;
         if (method == ConvolutionMethod.Depthwise)
         {
             // Each channel builds its own phase planes inside the compute step.
         }
-        else if (pool != null && phase.StoredFloats >= 1 << 16)
+        else if (pool != null && slotFloats >= 1 << 16)
         {
             task.Mode = ConvTaskMode.Build;
             task.Image = n;
             task.Slot = slot;
-            task.Parts = Math.Min(pool.Threads, g.InChannels);
+            task.Parts = Math.Min(pool.Threads, BuildParts);
             pool.Run(task.Parts, task);
         }
         else
         {
-            phase.Build(input, slot, 0, g.InChannels);
+            Build(input, slot, 0, BuildParts);
         }
 
         int units = UnitCount;
@@ -234,16 +278,37 @@ public sealed unsafe class Conv2dKernel
         }
     }
 
-    /// <summary>Independent pieces of one image: (group, column tile) pairs, or channels for depthwise.</summary>
-    private int UnitCount => method == ConvolutionMethod.Depthwise
-        ? Geometry.InChannels
-        : Geometry.Groups * ((layout!.FlatLength + GemmTiling.NR - 1) / GemmTiling.NR);
+    /// <summary>Independent pieces of one image: (group, column tile) pairs, (channel tile, position chunk) pairs
+    /// for direct, or channels for depthwise.</summary>
+    private int UnitCount => method switch
+    {
+        ConvolutionMethod.Depthwise => Geometry.InChannels,
+        ConvolutionMethod.Direct => direct!.UnitCount,
+        _ => Geometry.Groups * ((layout!.FlatLength + GemmTiling.NR - 1) / GemmTiling.NR),
+    };
+
+    /// <summary>Pieces of the workspace image build: channels, or channel blocks for direct.</summary>
+    private int BuildParts => method == ConvolutionMethod.Direct ? direct!.ChannelBlocks : Geometry.InChannels;
+
+    private void Build(float* input, float* slot, int start, int end)
+    {
+        if (method == ConvolutionMethod.Direct) direct!.Build(input, slot, start, end);
+        else layout!.Build(input, slot, start, end);
+    }
 
     private void ComputeUnits(ConvTask task, int n, float* slot, int start, int end)
     {
         var g = Geometry;
         int outPlane = g.OutHeight * g.OutWidth;
         long imageOut = (long)n * g.OutChannels * outPlane;
+        if (method == ConvolutionMethod.Direct)
+        {
+            // Results arrive by output position: no padding columns (Wq = OutWidth).
+            var dense = new ConvOutput(task.Output + imageOut, task.Residual == null ? null : task.Residual + imageOut,
+                biasPointer, g.OutWidth, outPlane, g.OutWidth, null, activation);
+            direct!.Compute(slot, dense, start, end, prefetchOutput);
+            return;
+        }
         var output = new ConvOutput(task.Output + imageOut, task.Residual == null ? null : task.Residual + imageOut,
             biasPointer, g.OutWidth, outPlane, layout!.Wq, layout.ValidRuns, activation);
         if (method == ConvolutionMethod.Depthwise)
@@ -264,7 +329,7 @@ public sealed unsafe class Conv2dKernel
         return array;
     }
 
-    private enum ConvolutionMethod { Gemm1x1, ImplicitGemm, Depthwise }
+    internal enum ConvolutionMethod { Gemm1x1, ImplicitGemm, Depthwise, Direct }
 
     private enum ConvTaskMode { Images, Build, Units }
 
@@ -283,8 +348,8 @@ public sealed unsafe class Conv2dKernel
             {
                 case ConvTaskMode.Images:
                     {
-                        // Only implicit GEMM has a per-image workspace; other methods may still be handed a scratch pointer.
-                        float* slot = Workspace == null || kernel.layout is null ? null : Workspace + index * kernel.layout.ImageFloats;
+                        // Implicit GEMM and direct have a per-image workspace; other methods may still be handed a scratch pointer.
+                        float* slot = Workspace == null || kernel.slotFloats == 0 ? null : Workspace + index * kernel.slotFloats;
                         int n;
                         while ((n = Interlocked.Increment(ref NextImage) - 1) < kernel.Geometry.Batch)
                             kernel.RunImage(this, n, slot, null);
@@ -292,8 +357,8 @@ public sealed unsafe class Conv2dKernel
                     }
                 case ConvTaskMode.Build:
                     {
-                        var (start, end) = WorkerPool.Range(index, Parts, kernel.Geometry.InChannels);
-                        kernel.layout!.Build(kernel.ImageInput(this, Image), Slot, start, end);
+                        var (start, end) = WorkerPool.Range(index, Parts, kernel.BuildParts);
+                        kernel.Build(kernel.ImageInput(this, Image), Slot, start, end);
                         break;
                     }
                 default:

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Elide.Kernels.Tests.Gemm;
 using Elide.Kernels.Threading;
 
@@ -41,6 +43,23 @@ public class Conv2dKernelTests
         { "depthwise 1x1 image", new(2, 5, 1, 1, 5, 3, 3, 1, 1, 1, 1, 1, 1, Groups: 5), "depthwise-direct" },
     };
 
+    /// <summary>Every ungrouped implicit-GEMM shape again, forced onto the direct NCHW8c method (channel counts that
+    /// are not multiples of 8 or 16 exercise its zero-padded blocks), plus shapes that end in partial tiles and chunks.</summary>
+    public static TheoryData<string, Conv2dGeometry, string> DirectShapes()
+    {
+        var data = new TheoryData<string, Conv2dGeometry, string>();
+        foreach (var row in Shapes())
+        {
+            var (name, geometry, method) = ((string)row[0], (Conv2dGeometry)row[1], (string)row[2]);
+            if (method == "implicit-gemm" && geometry.Groups == 1) data.Add(name, geometry, "direct-nchw8c");
+        }
+        data.Add("direct 64->64 7x7 (49 positions: a 1-position last chunk)", new(3, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1), "direct-nchw8c");
+        data.Add("direct 8->24 (half an output tile)", new(2, 8, 11, 13, 24, 3, 3, 1, 1, 1, 1, 1, 1), "direct-nchw8c");
+        data.Add("direct 16->1 1 position", new(1, 16, 1, 1, 1, 1, 1), "direct-nchw8c");
+        data.Add("direct 24->16 5x5 dilation 2 stride 2", new(1, 24, 19, 17, 16, 5, 5, 2, 2, 3, 4, 1, 2, 2, 2), "direct-nchw8c");
+        return data;
+    }
+
     [Theory]
     [MemberData(nameof(Shapes))]
     public void MatchesReferenceWithBiasAndRelu(string name, Conv2dGeometry geometry, string method)
@@ -56,14 +75,49 @@ public class Conv2dKernelTests
     }
 
     [Theory]
+    [MemberData(nameof(DirectShapes))]
+    public void DirectMatchesReferenceWithBiasAndRelu(string name, Conv2dGeometry geometry, string method)
+    {
+        Check(name, geometry, method, Activation.Relu, bias: true, residual: false, pool: null);
+    }
+
+    [Theory]
+    [MemberData(nameof(DirectShapes))]
+    public void DirectMatchesReferenceWithResidualAndNoBias(string name, Conv2dGeometry geometry, string method)
+    {
+        Check(name, geometry, method, new Activation(ActivationKind.Clip, -0.5f, 0.5f), bias: false, residual: true, pool: null);
+    }
+
+    [Theory]
     [MemberData(nameof(Shapes))]
+    [MemberData(nameof(DirectShapes))]
     public void ParallelMatchesSerialExactly(string name, Conv2dGeometry geometry, string method)
     {
-        _ = method;
         using var pool = new WorkerPool(3);
-        var (serial, _) = RunKernel(geometry, Activation.None, bias: true, residual: true, pool: null);
-        var (parallel, _) = RunKernel(geometry, Activation.None, bias: true, residual: true, pool: pool);
+        var (serial, _) = RunKernel(geometry, Activation.None, bias: true, residual: true, pool: null, method);
+        var (parallel, _) = RunKernel(geometry, Activation.None, bias: true, residual: true, pool: pool, method);
         Assert.True(serial.AsSpan().SequenceEqual(parallel), name);
+    }
+
+    [Fact]
+    public void AutomaticChoiceTakesDirectOnlyOnAvx2WithoutAvx512ForBlockedChannels()
+    {
+        string Auto(Conv2dGeometry g) => new Conv2dKernel(g, new float[g.WeightLength], [], Activation.None).Method;
+        string blocked = Conv2dKernel.PreferDirect ? "direct-nchw8c" : "implicit-gemm";
+        Assert.Equal(blocked, Auto(new(1, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1)));
+        Assert.Equal(blocked, Auto(new(1, 32, 14, 14, 64, 1, 1, 2, 2)));
+        Assert.Equal("implicit-gemm", Auto(new(1, 3, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1)));
+        Assert.Equal("implicit-gemm", Auto(new(1, 16, 9, 10, 16, 3, 3, 1, 1, 1, 1, 1, 1, Groups: 2)));
+        Assert.Equal("gemm-1x1", Auto(new(1, 16, 9, 10, 32, 1, 1)));
+        Assert.Equal(Fma.IsSupported && Vector256.IsHardwareAccelerated && !Vector512.IsHardwareAccelerated, Conv2dKernel.PreferDirect);
+    }
+
+    [Fact]
+    public void ForcingDirectOnAGroupedConvolutionIsRefused()
+    {
+        var g = new Conv2dGeometry(1, 16, 9, 10, 16, 3, 3, 1, 1, 1, 1, 1, 1, Groups: 2);
+        var e = Assert.Throws<ArgumentException>(() => new Conv2dKernel(g, new float[g.WeightLength], [], Activation.None, Conv2dKernel.ConvolutionMethod.Direct));
+        Assert.Contains("groups 2", e.Message);
     }
 
     [Fact]
@@ -74,6 +128,7 @@ public class Conv2dKernelTests
         Check("64->64 3x3 40x40", new(1, 64, 40, 40, 64, 3, 3, 1, 1, 1, 1, 1, 1), "implicit-gemm", Activation.Relu, true, true, pool);
         Check("depthwise 96 at 48x48", new(1, 96, 48, 48, 96, 3, 3, 2, 2, 1, 1, 1, 1, Groups: 96), "depthwise-direct", Activation.Relu, true, true, pool);
         Check("pointwise 64->96 at 30x30", new(1, 64, 30, 30, 96, 1, 1), "gemm-1x1", Activation.Relu, true, true, pool);
+        Check("direct 64->64 3x3 40x40", new(1, 64, 40, 40, 64, 3, 3, 1, 1, 1, 1, 1, 1), "direct-nchw8c", Activation.Relu, true, true, pool);
     }
 
     [Fact]
@@ -82,6 +137,7 @@ public class Conv2dKernelTests
         using var pool = new WorkerPool(2);
         // Batch ≥ 2 and enough MACs to take the image-parallel path of each method.
         Check("implicit batch 3", new(3, 16, 20, 20, 32, 3, 3, 1, 1, 1, 1, 1, 1), "implicit-gemm", Activation.Relu, true, true, pool);
+        Check("direct batch 3", new(3, 16, 20, 20, 32, 3, 3, 1, 1, 1, 1, 1, 1), "direct-nchw8c", Activation.Relu, true, true, pool);
         Check("pointwise batch 3", new(3, 64, 20, 20, 64, 1, 1), "gemm-1x1", Activation.Relu, true, true, pool);
         Check("depthwise batch 5", new(5, 64, 40, 40, 64, 3, 3, 1, 1, 1, 1, 1, 1, Groups: 64), "depthwise-direct", Activation.Relu, true, true, pool);
         Check("depthwise narrow batch 5", new(5, 256, 12, 12, 256, 5, 5, 1, 1, 2, 2, 2, 2, Groups: 256), "depthwise-direct", Activation.None, false, true, pool);
@@ -124,7 +180,7 @@ public class Conv2dKernelTests
 
     private static void Check(string name, Conv2dGeometry g, string method, Activation activation, bool bias, bool residual, WorkerPool? pool)
     {
-        var (actual, kernel) = RunKernel(g, activation, bias, residual, pool);
+        var (actual, kernel) = RunKernel(g, activation, bias, residual, pool, method);
         Assert.Equal(method, kernel.Method);
         var x = GemmReference.RandomArray((int)g.InputLength, 1);
         var w = GemmReference.RandomArray((int)g.WeightLength, 2);
@@ -140,13 +196,21 @@ public class Conv2dKernelTests
         }
     }
 
-    private static (float[] Output, Conv2dKernel Kernel) RunKernel(Conv2dGeometry g, Activation activation, bool bias, bool residual, WorkerPool? pool)
+    /// <summary>Runs the kernel with <paramref name="method"/> forced, so every machine tests every method.</summary>
+    private static (float[] Output, Conv2dKernel Kernel) RunKernel(Conv2dGeometry g, Activation activation, bool bias, bool residual, WorkerPool? pool, string method)
     {
+        var forced = method switch
+        {
+            "gemm-1x1" => Conv2dKernel.ConvolutionMethod.Gemm1x1,
+            "depthwise-direct" => Conv2dKernel.ConvolutionMethod.Depthwise,
+            "direct-nchw8c" => Conv2dKernel.ConvolutionMethod.Direct,
+            _ => Conv2dKernel.ConvolutionMethod.ImplicitGemm,
+        };
         var x = GemmReference.RandomArray((int)g.InputLength, 1);
         var w = GemmReference.RandomArray((int)g.WeightLength, 2);
         var b = bias ? GemmReference.RandomArray(g.OutChannels, 3) : [];
         var r = residual ? GemmReference.RandomArray((int)g.OutputLength, 4) : [];
-        var kernel = new Conv2dKernel(g, w, b, activation);
+        var kernel = new Conv2dKernel(g, w, b, activation, forced);
         var y = new float[g.OutputLength];
         Array.Fill(y, float.NaN);
         var workspace = new float[kernel.WorkspaceFloats];
