@@ -220,7 +220,27 @@ internal sealed unsafe class DirectConvolution
             }
             return;
         }
-        var act = new EpilogueKernels.VectorActivation256(activation);
+        // The activation is a type parameter: one switch per call instead of one per finished vector.
+        switch (activation.Kind)
+        {
+            case ActivationKind.None:
+                FinishVectors(stage, output, oc0, rows, j0, count, new EpilogueKernels.Identity256());
+                break;
+            case ActivationKind.Relu:
+                FinishVectors(stage, output, oc0, rows, j0, count, new EpilogueKernels.Relu256());
+                break;
+            default:
+                FinishVectors(stage, output, oc0, rows, j0, count, new EpilogueKernels.VectorActivation256(activation));
+                break;
+        }
+    }
+
+    /// <summary>The AVX part of <see cref="Finish"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
+    private static void FinishVectors<TAct>(float* stage, in ConvOutput output, int oc0, int rows, int j0, int count, TAct act)
+        where TAct : struct, EpilogueKernels.IVectorActivation256
+    {
         float* tail = stackalloc float[8];
         for (int half = 0; half * 8 < rows; half++)
         {
@@ -248,8 +268,8 @@ internal sealed unsafe class DirectConvolution
 
     /// <summary>Eight (or the first <paramref name="n"/>) positions of one channel: bias, residual, activation, store.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void FinishChannel(in ConvOutput output, in EpilogueKernels.VectorActivation256 act, Vector256<float> x,
-        int oc, long at, int n, float* tail)
+    private static void FinishChannel<TAct>(in ConvOutput output, TAct act, Vector256<float> x, int oc, long at, int n, float* tail)
+        where TAct : struct, EpilogueKernels.IVectorActivation256
     {
         if (output.Bias != null) x += Vector256.Create(output.Bias[oc]);
         if (n == 8)

@@ -96,13 +96,13 @@ internal static unsafe class EpilogueKernels
         Vector256<float> Apply(Vector256<float> x);
     }
 
-    private readonly struct Identity256 : IVectorActivation256
+    internal readonly struct Identity256 : IVectorActivation256
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector256<float> Apply(Vector256<float> x) => x;
     }
 
-    private readonly struct Relu256 : IVectorActivation256
+    internal readonly struct Relu256 : IVectorActivation256
     {
         /// <summary>max(0, x) with x second, so NaN propagates as in the scalar definition.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
