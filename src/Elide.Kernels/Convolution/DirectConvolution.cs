@@ -127,14 +127,19 @@ internal sealed unsafe class DirectConvolution
                 float* src = source + y * w;
                 if (channels == 8 && Avx.IsSupported)
                 {
-                    // Eight channel rows at a time become eight pixels; the row's last (w mod 8) pixels come from
-                    // masked loads, which never read past the row.
+                    // Eight channel rows at a time become eight pixels. A ragged end is redone as the row's last 8
+                    // pixels (rewriting some with the same values); rows narrower than 8 use masked loads, which
+                    // never read past the row.
                     int x = 0;
                     for (; x + 8 <= w; x += 8)
                     {
                         Transpose8x8(src + x, plane, dst + x * 8, 8);
                     }
-                    if (x < w) TransposeTail(src + x, plane, dst + x * 8, w - x);
+                    if (x < w)
+                    {
+                        if (w >= 8) Transpose8x8(src + w - 8, plane, dst + (w - 8) * 8, 8);
+                        else TransposeTail(src, plane, dst, w);
+                    }
                     continue;
                 }
                 for (int x = 0; x < w; x++)
