@@ -21,7 +21,7 @@ internal static unsafe class GemmMicroKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     [SkipLocalsInit]
     public static void Tile<TB>(int kc, float* a, TB b, float* c, int ldc, int rows, int cols, float alpha, float beta)
-        where TB : struct, IPanelB
+        where TB : struct, IPanelB<TB>
     {
         if (rows == MR && cols == NR)
         {
@@ -76,11 +76,11 @@ internal static unsafe class GemmMicroKernel
     /// <summary>Left half of the tile: tile[r, j] = Σ_p a[p·MR + r]·b.Row(p)[j] for j &lt; 16 (8 accumulators).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Compute512Half<TB>(int kc, float* a, TB b, float* tile, int ldTile)
-        where TB : struct, IPanelB
+        where TB : struct, IPanelB<TB>
     {
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
         Vector512<float> c4 = default, c5 = default, c6 = default, c7 = default;
-        for (int p = 0; p < kc; p++)
+        for (nint p = 0; p < kc; p++)
         {
             Vector512<float> b0 = Vector512.Load(b.Row(p));
             c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a[0]), b0, c0);
@@ -106,7 +106,7 @@ internal static unsafe class GemmMicroKernel
     /// <summary>Computes a full MR×NR tile with the widest available instruction set.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Full<TB>(int kc, float* a, TB b, float* c, int ldc, float alpha, float beta)
-        where TB : struct, IPanelB
+        where TB : struct, IPanelB<TB>
     {
         if (Vector512.IsHardwareAccelerated) Compute512(kc, a, b, c, ldc, alpha, beta);
         else if (Vector256.IsHardwareAccelerated) Compute256(kc, a, b, c, ldc, alpha, beta);
@@ -117,11 +117,11 @@ internal static unsafe class GemmMicroKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     public static void ComputeScalar<TB>(int kc, float* a, TB b, float* c, int ldc, float alpha, float beta)
-        where TB : struct, IPanelB
+        where TB : struct, IPanelB<TB>
     {
         float* acc = stackalloc float[MR * NR];
         new Span<float>(acc, MR * NR).Clear();
-        for (int p = 0; p < kc; p++)
+        for (nint p = 0; p < kc; p++)
         {
             float* bp = b.Row(p);
             float* ap = a + p * MR;
@@ -146,14 +146,14 @@ internal static unsafe class GemmMicroKernel
     /// <summary>8 rows × 2 zmm vectors = 16 accumulators; each A element is broadcast once and feeds two FMAs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Compute512<TB>(int kc, float* a, TB b, float* c, int ldc, float alpha, float beta)
-        where TB : struct, IPanelB
+        where TB : struct, IPanelB<TB>
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
         Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default;
         Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default;
         PrefetchTile(c, ldc);
-        for (int p = 0; p < kc; p++)
+        for (nint p = 0; p < kc; p++)
         {
             float* bp = b.Row(p);
             Vector512<float> b0 = Vector512.Load(bp);
@@ -237,19 +237,20 @@ internal static unsafe class GemmMicroKernel
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Compute256<TB>(int kc, float* a, TB b, float* c, int ldc, float alpha, float beta)
-        where TB : struct, IPanelB
+        where TB : struct, IPanelB<TB>
     {
         Vector256<float> alphaV = Vector256.Create(alpha);
         Vector256<float> betaV = Vector256.Create(beta);
         bool readC = beta != 0f;
         for (int colHalf = 0; colHalf < NR; colHalf += 16)
         {
+            var half = b.Shift(colHalf);
             Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
             Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
             float* ap = a;
-            for (int p = 0; p < kc; p++)
+            for (nint p = 0; p < kc; p++)
             {
-                float* bp = b.Row(p) + colHalf;
+                float* bp = half.Row(p);
                 Vector256<float> b0 = Vector256.Load(bp);
                 Vector256<float> b1 = Vector256.Load(bp + 8);
                 Vector256<float> av = Vector256.Create(ap[0]);
@@ -284,7 +285,7 @@ internal static unsafe class GemmMicroKernel
             Vector256<float> c60 = default, c61 = default, c62 = default, c63 = default;
             Vector256<float> c70 = default, c71 = default, c72 = default, c73 = default;
             float* ap = a + 6;
-            for (int p = 0; p < kc; p++)
+            for (nint p = 0; p < kc; p++)
             {
                 float* bp = b.Row(p);
                 Vector256<float> b0 = Vector256.Load(bp);

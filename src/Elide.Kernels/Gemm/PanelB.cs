@@ -6,32 +6,45 @@ namespace Elide.Kernels;
 /// How a micro-kernel finds row p (NR consecutive floats) of its B panel. Implemented by structs so the JIT
 /// specializes and inlines the micro-kernel for each addressing mode.
 /// </summary>
-internal unsafe interface IPanelB
+internal unsafe interface IPanelB<TSelf> where TSelf : struct, IPanelB<TSelf>
 {
     /// <summary>Address of the NR floats of B at depth <paramref name="p"/> (relative to the panel's first row).</summary>
-    float* Row(int p);
+    float* Row(nint p);
+
+    /// <summary>The same rows starting <paramref name="columns"/> floats further right (a register block's columns).</summary>
+    TSelf Shift(nint columns);
 }
 
 /// <summary>A packed panel: row p starts NR floats after row p − 1.</summary>
-internal readonly unsafe struct PackedPanelB(float* start) : IPanelB
+internal readonly unsafe struct PackedPanelB(float* start) : IPanelB<PackedPanelB>
 {
+    /// <summary>start + p·NR, scaled in bytes so the JIT emits one shift (it does not merge ·NR with ·sizeof(float)).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public float* Row(int p) => start + (nint)p * GemmTiling.NR;
+    public float* Row(nint p) => (float*)((byte*)start + p * (GemmTiling.NR * sizeof(float)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public PackedPanelB Shift(nint columns) => new(start + columns);
 }
 
 /// <summary>An unpacked row-major matrix read in place: row p is <c>stride</c> floats after row p − 1.</summary>
-internal readonly unsafe struct StridedPanelB(float* start, int stride) : IPanelB
+internal readonly unsafe struct StridedPanelB(float* start, int stride) : IPanelB<StridedPanelB>
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public float* Row(int p) => start + (nint)p * stride;
+    public float* Row(nint p) => start + p * stride;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public StridedPanelB Shift(nint columns) => new(start + columns, stride);
 }
 
 /// <summary>
 /// Rows found through a table of offsets: the implicit-GEMM convolution reads row (ic, kh, kw) straight out of the
 /// padded input image, whose rows are not evenly spaced.
 /// </summary>
-internal readonly unsafe struct OffsetPanelB(float* start, int* offsets) : IPanelB
+internal readonly unsafe struct OffsetPanelB(float* start, int* offsets) : IPanelB<OffsetPanelB>
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public float* Row(int p) => start + offsets[p];
+    public float* Row(nint p) => start + offsets[p];
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public OffsetPanelB Shift(nint columns) => new(start + columns, offsets);
 }
