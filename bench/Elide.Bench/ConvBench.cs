@@ -97,8 +97,8 @@ public static unsafe class ConvBench
                 for (int i = 0; i < data.Length; i++) data[i] = random.NextSingle() - 0.5f;
                 return data;
             }
-            // Direct runs only ungrouped layers; the others keep their automatic method.
-            if (forced == Conv2dKernel.ConvolutionMethod.Direct && g.Groups != 1) forced = null;
+            // The choice is between implicit GEMM and direct, which only ungrouped layers have; others keep theirs.
+            if (g.Groups != 1) forced = null;
             Kernel = new Conv2dKernel(g, Fill(g.WeightLength), Fill(g.OutChannels), Activation.Relu, forced);
             input = Fill(g.InputLength);
             output = Fill(g.OutputLength);

@@ -189,11 +189,11 @@ internal sealed unsafe class DirectConvolution
             float* tileWeights = weights + ocTile * tileFloats;
             int oc0 = ocTile * OcTile, rows = Math.Min(OcTile, g.OutChannels - oc0);
             if (prefetchOutput) output.Prefetch(oc0, rows, j0, count);
+            // Positions past the chunk's end repeat its last one: computed, never stored.
+            int last = j0 + count - 1;
+            int* at = positionOffsets;
             for (int p = 0; p < count; p += PositionTile)
             {
-                // Positions past the end repeat the last one: computed, never stored.
-                int last = j0 + count - 1;
-                int* at = positionOffsets;
                 Tile(tileWeights, taps, tapOffsets,
                     image + at[j0 + p], image + at[Math.Min(j0 + p + 1, last)], image + at[Math.Min(j0 + p + 2, last)],
                     image + at[Math.Min(j0 + p + 3, last)], image + at[Math.Min(j0 + p + 4, last)], image + at[Math.Min(j0 + p + 5, last)],
