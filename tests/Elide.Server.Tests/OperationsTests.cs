@@ -23,6 +23,24 @@ public sealed class OperationsTests
     }
 
     [Fact]
+    public async Task AnOverloadedModelRefusesBeforeReadingTheBody()
+    {
+        // An SLO no batch can meet: every arrival's predicted completion is over the admission budget.
+        using var factory = new ServerFactory(ServerFactory.Defaults with { SloP99Ms = 0.001, AdmitByPrediction = true });
+        var client = factory.CreateClient();
+        var scheduler = factory.Registry.Find("tiny")!.Scheduler;
+        Assert.True(scheduler.RefusesNow(out int retryAfter));
+        Assert.True(retryAfter >= 1);
+
+        // Not JSON at all: a 429, not a 400, shows the body was never parsed.
+        var refused = await client.PostAsync("/v2/models/tiny/infer", Requests.JsonContent("this is not an inference request"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.True(int.Parse(refused.Headers.GetValues("Retry-After").Single()) >= 1);
+        Assert.Contains("overloaded", await Requests.ErrorOf(refused));
+        Assert.Equal(0, scheduler.QueuedImages);
+    }
+
+    [Fact]
     public async Task FullQueueIs429WithRetryAfter()
     {
         using var factory = new ServerFactory(Holding);

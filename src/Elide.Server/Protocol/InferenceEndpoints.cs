@@ -143,6 +143,12 @@ public static class InferenceEndpoints
         {
             if (registry.IsDraining) throw new ProtocolException(503, "the server is shutting down");
             var model = Resolve(registry, name, version);
+            if (model.Scheduler.RefusesNow(out int refusedRetryAfter))
+            {
+                // Refused before the body is read and parsed: under overload that CPU belongs to admitted requests.
+                context.Response.Headers.RetryAfter = refusedRetryAfter.ToString(CultureInfo.InvariantCulture);
+                throw new ProtocolException(429, $"model '{name}' is overloaded: its queue cannot take another image and still meet the {options.SloP99Ms} ms latency objective; retry after {refusedRetryAfter} s");
+            }
             var body = await ReadBodyAsync(context, options.MaxRequestBodyBytes);
             string? contentType = context.Request.ContentType;
             string? headerLength = context.Request.Headers[HeaderLengthHeader].FirstOrDefault();
