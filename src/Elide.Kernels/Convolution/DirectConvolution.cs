@@ -33,7 +33,7 @@ internal sealed unsafe class DirectConvolution
     public const int Chunk = 48;
 
     private readonly Conv2dGeometry g;
-    private readonly int channelBlocks, paddedHeight, paddedWidth, taps;
+    private readonly int channelBlocks, paddedWidth, taps;
     private readonly float[] weightStorage;
     private readonly int[] tapStorage, positionStorage;
     private readonly float* weights;
@@ -44,12 +44,11 @@ internal sealed unsafe class DirectConvolution
     {
         g = geometry;
         channelBlocks = (g.InChannels + 7) / 8;
-        paddedHeight = g.InHeight + g.PadTop + g.PadBottom;
         paddedWidth = g.InWidth + g.PadLeft + g.PadRight;
         taps = channelBlocks * g.KernelHeight * g.KernelWidth;
         OcTiles = (g.OutChannels + OcTile - 1) / OcTile;
         Positions = g.OutHeight * g.OutWidth;
-        ChannelBlockStride = (long)paddedHeight * paddedWidth * 8;
+        ChannelBlockStride = (long)(g.InHeight + g.PadTop + g.PadBottom) * paddedWidth * 8;
         ImageFloats = channelBlocks * ChannelBlockStride;
 
         tapStorage = GC.AllocateArray<int>(Math.Max(taps, 1), pinned: true);
