@@ -132,6 +132,7 @@ def main():
     p.add_argument("--accuracy-floor", type=float, default=None,
                    help="also run adaptive mode with this accuracy floor (fraction, e.g. 0.927): it sheds load (429) "
                         "instead of going below the floor")
+    p.add_argument("--slo-headroom", type=float, default=None, help="passed to elide serve (fraction of the SLO admission plans with; default the server's 0.8)")
     p.add_argument("--server-cpus", help="pin the server to these CPUs (taskset list, e.g. 0)")
     p.add_argument("--client-cpus", help="pin the load generator to these CPUs (e.g. 1), so it never steals the server's core")
     p.add_argument("--startup-timeout", type=float, default=600)
@@ -179,6 +180,8 @@ def main():
     print(f"model {args.name}: {len(ladder)} configurations, SLO p99 {slo:.1f} ms, front {front_path}", flush=True)
 
     common = ["--front", f"{args.name}={front_path}", "--slo-p99-ms", str(slo)]
+    if args.slo_headroom is not None:
+        common += ["--slo-headroom", str(args.slo_headroom)]
     modes = {"fixed full depth": common + ["--config", full_config], "adaptive": common}
     if args.accuracy_floor is not None:
         modes[f"adaptive, floor {100 * args.accuracy_floor:.1f}%"] = common + ["--accuracy-floor", str(args.accuracy_floor)]

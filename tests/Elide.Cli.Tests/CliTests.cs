@@ -38,6 +38,17 @@ public class CliTests
     }
 
     [Theory]
+    [InlineData("1.5")]
+    [InlineData("0")]
+    public void ServeRefusesAnSloHeadroomOutsideZeroToOne(string headroom)
+    {
+        var (exit, stdout, stderr) = Elide("serve", "-m", "resnet8", "--port", "0", "--slo-headroom", headroom);
+        Assert.NotEqual(0, exit);
+        Assert.Contains("headroom", stderr + stdout);
+        Assert.DoesNotContain("   at ", stderr + stdout);
+    }
+
+    [Theory]
     [InlineData("bench", "--model", "resnet7")]
     [InlineData("bench", "--model", "no-such-file.onnx")]
     [InlineData("bench", "--model", "resnet20", "--batch", "0")]

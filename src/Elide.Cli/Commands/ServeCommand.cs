@@ -28,6 +28,12 @@ internal static class ServeCommand
         var maxBatch = new Option<int>("--max-batch") { Description = "Largest batch of images run at once.", DefaultValueFactory = _ => defaults.MaxBatchSize };
         var delay = new Option<double>("--max-queue-delay-ms") { Description = "How long a request may wait for its batch to fill.", DefaultValueFactory = _ => defaults.MaxQueueDelayMs };
         var queue = new Option<int>("--max-queue") { Description = "Most images waiting per model before 429.", DefaultValueFactory = _ => defaults.MaxQueueImages };
+        var headroom = new Option<double>("--slo-headroom")
+        {
+            Description = "Fraction of the SLO the controller plans with and admission admits up to (0..1]; lower keeps more room for "
+                + "time outside the queue model (parsing, responses, scheduling) at the cost of more 429s.",
+            DefaultValueFactory = _ => defaults.SloHeadroom,
+        };
         var noAdmission = new Option<bool>("--no-slo-admission") { Description = "Queue requests even when their predicted completion misses the SLO (only --max-queue bounds the queue)." };
         var body = new Option<long>("--max-body-bytes") { Description = "Largest request body (413 beyond).", DefaultValueFactory = _ => defaults.MaxRequestBodyBytes };
         var reload = new Option<double>("--reload-poll-ms") { Description = "Poll interval for model file changes (hot reload); 0 disables.", DefaultValueFactory = _ => defaults.ReloadPollInterval.TotalMilliseconds };
@@ -38,7 +44,7 @@ internal static class ServeCommand
         var cmd = new Command("serve", "Serve models over HTTP (Open Inference Protocol / KServe v2 REST) with dynamic batching; " +
             "under load, choose a shallower configuration from the Pareto front per batch so p99 latency meets --slo-p99-ms.")
         {
-            model, front, host, port, slo, floor, threads, config, maxBatch, delay, queue, noAdmission, body, reload, hold, logFormat,
+            model, front, host, port, slo, floor, threads, config, maxBatch, delay, queue, headroom, noAdmission, body, reload, hold, logFormat,
         };
         cmd.SetAction(p => CliErrors.Guard(() =>
         {
@@ -69,6 +75,9 @@ internal static class ServeCommand
                 MaxQueueDelayMs = p.GetValue(delay),
                 MaxQueueImages = p.GetValue(queue),
                 AdmitByPrediction = !p.GetValue(noAdmission),
+                SloHeadroom = p.GetValue(headroom),
+                // Recovery must fit a tighter budget than planning; keep its default ratio below a lowered headroom.
+                RecoveryFraction = Math.Min(defaults.RecoveryFraction, defaults.RecoveryFraction / defaults.SloHeadroom * p.GetValue(headroom)),
                 MaxRequestBodyBytes = p.GetValue(body),
                 ReloadPollInterval = TimeSpan.FromMilliseconds(p.GetValue(reload)),
                 RecoveryHold = TimeSpan.FromMilliseconds(p.GetValue(hold)),
