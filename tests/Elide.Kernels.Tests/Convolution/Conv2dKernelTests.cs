@@ -62,6 +62,7 @@ public class Conv2dKernelTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
+    [MemberData(nameof(DirectShapes))]
     public void MatchesReferenceWithBiasAndRelu(string name, Conv2dGeometry geometry, string method)
     {
         Check(name, geometry, method, Activation.Relu, bias: true, residual: false, pool: null);
@@ -69,21 +70,8 @@ public class Conv2dKernelTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
+    [MemberData(nameof(DirectShapes))]
     public void MatchesReferenceWithResidualAndNoBias(string name, Conv2dGeometry geometry, string method)
-    {
-        Check(name, geometry, method, new Activation(ActivationKind.Clip, -0.5f, 0.5f), bias: false, residual: true, pool: null);
-    }
-
-    [Theory]
-    [MemberData(nameof(DirectShapes))]
-    public void DirectMatchesReferenceWithBiasAndRelu(string name, Conv2dGeometry geometry, string method)
-    {
-        Check(name, geometry, method, Activation.Relu, bias: true, residual: false, pool: null);
-    }
-
-    [Theory]
-    [MemberData(nameof(DirectShapes))]
-    public void DirectMatchesReferenceWithResidualAndNoBias(string name, Conv2dGeometry geometry, string method)
     {
         Check(name, geometry, method, new Activation(ActivationKind.Clip, -0.5f, 0.5f), bias: false, residual: true, pool: null);
     }
