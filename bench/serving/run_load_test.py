@@ -57,17 +57,56 @@ def stop_server(proc):
 
 
 def scrape(port):
-    """Sums of elide_images_total and elide_served_accuracy_sum, and images per configuration."""
-    images, accuracy, per_config = 0.0, 0.0, {}
+    """Sums of elide_images_total and elide_served_accuracy_sum, images per configuration, and the cumulative
+    buckets {le: count} of the server's own latency histogram for answered (200) requests."""
+    images, accuracy, per_config, buckets = 0.0, 0.0, {}, {}
     for line in get(port, "/metrics").splitlines():
-        if line.startswith("elide_images_total{"):
+        if line.startswith("elide_request_duration_seconds_bucket{") and 'status="200"' in line:
+            le = line.split('le="')[1].split('"')[0]
+            buckets[float("inf") if le == "+Inf" else float(le)] = float(line.rsplit(" ", 1)[1])
+        elif line.startswith("elide_images_total{"):
             config = line.split('config="')[1].split('"')[0]
             value = float(line.rsplit(" ", 1)[1])
             images += value
             per_config[config] = per_config.get(config, 0) + value
         elif line.startswith("elide_served_accuracy_sum{"):
             accuracy += float(line.rsplit(" ", 1)[1])
-    return images, accuracy, per_config
+    return images, accuracy, per_config, buckets
+
+
+def histogram_quantile(before, after, q):
+    """The q-quantile (ms) of the requests counted between two scrapes of a cumulative histogram, interpolated
+    linearly inside its bucket (as Prometheus' histogram_quantile does)."""
+    bounds = sorted(after)
+    counts = [after[b] - before.get(b, 0) for b in bounds]
+    if not counts or counts[-1] <= 0:
+        return float("nan")
+    rank, lower, below = q * counts[-1], 0.0, 0.0
+    for bound, cumulative in zip(bounds, counts):
+        if cumulative >= rank:
+            if bound == float("inf"):
+                return 1000 * lower
+            return 1000 * (lower + (bound - lower) * (rank - below) / max(cumulative - below, 1e-9))
+        lower, below = bound, cumulative
+    return float("nan")
+
+
+def cpu_busy(cpus):
+    """Cumulative (busy, total) jiffies of the listed CPUs (taskset list like "0" or "0,1"), from /proc/stat."""
+    wanted = {f"cpu{c}" for c in cpus.split(",")} if cpus else {"cpu"}
+    busy = total = 0
+    with open("/proc/stat") as f:
+        for line in f:
+            parts = line.split()
+            if parts and parts[0] in wanted:
+                values = [int(v) for v in parts[1:]]
+                total += sum(values)
+                busy += sum(values) - values[3] - values[4]  # idle and iowait
+    return busy, total
+
+
+def busy_fraction(before, after):
+    return (after[0] - before[0]) / max(after[1] - before[1], 1)
 
 
 def hey(args, rate, csv_path, workers=None):
@@ -133,6 +172,12 @@ def main():
                    help="also run adaptive mode with this accuracy floor (fraction, e.g. 0.927): it sheds load (429) "
                         "instead of going below the floor")
     p.add_argument("--slo-headroom", type=float, default=None, help="passed to elide serve (fraction of the SLO admission plans with; default the server's 0.8)")
+    p.add_argument("--no-latency-feedback", action="store_true",
+                   help="pass --no-latency-feedback to elide serve in every mode (planning by the queue model alone)")
+    p.add_argument("--modes", default="fixed,adaptive,floor",
+                   help="which modes to run: fixed (full depth), adaptive, floor (adaptive with --accuracy-floor)")
+    p.add_argument("--capacity", type=float, default=0,
+                   help="full-depth capacity in req/s from an earlier run (skips measuring it; the load factors multiply it)")
     p.add_argument("--server-cpus", help="pin the server to these CPUs (taskset list, e.g. 0)")
     p.add_argument("--client-cpus", help="pin the load generator to these CPUs (e.g. 1), so it never steals the server's core")
     p.add_argument("--startup-timeout", type=float, default=600)
@@ -182,17 +227,26 @@ def main():
     common = ["--front", f"{args.name}={front_path}", "--slo-p99-ms", str(slo)]
     if args.slo_headroom is not None:
         common += ["--slo-headroom", str(args.slo_headroom)]
+    if args.no_latency_feedback:
+        common += ["--no-latency-feedback"]
     modes = {"fixed full depth": common + ["--config", full_config], "adaptive": common}
     if args.accuracy_floor is not None:
         modes[f"adaptive, floor {100 * args.accuracy_floor:.1f}%"] = common + ["--accuracy-floor", str(args.accuracy_floor)]
+    wanted = set(args.modes.split(","))
+    modes = {m: extra for m, extra in modes.items()
+             if ("floor" if "floor" in m else m.split()[0]) in wanted}
 
-    # Capacity: closed-loop saturation of fixed full depth without SLO admission, so every request is served.
-    server = start_server(args, common + ["--config", full_config, "--no-slo-admission", "--max-queue", "100000"], log)
-    hey(args, 0, os.path.join(args.out, "warmup.csv"), workers=2 * args.max_batch)
-    cap = summarize(hey(args, 0, os.path.join(args.out, "capacity.csv"), workers=2 * args.max_batch), args.seconds, slo)
-    stop_server(server)
-    capacity = cap["throughput_rps"]
-    print(f"full-depth capacity: {capacity:.1f} req/s (p50 {cap['p50_ms']:.1f} ms at {2 * args.max_batch} concurrent)", flush=True)
+    if args.capacity:
+        capacity = args.capacity
+        print(f"full-depth capacity: {capacity:.1f} req/s (given)", flush=True)
+    else:
+        # Capacity: closed-loop saturation of fixed full depth without SLO admission, so every request is served.
+        server = start_server(args, common + ["--config", full_config, "--no-slo-admission", "--max-queue", "100000"], log)
+        hey(args, 0, os.path.join(args.out, "warmup.csv"), workers=2 * args.max_batch)
+        cap = summarize(hey(args, 0, os.path.join(args.out, "capacity.csv"), workers=2 * args.max_batch), args.seconds, slo)
+        stop_server(server)
+        capacity = cap["throughput_rps"]
+        print(f"full-depth capacity: {capacity:.1f} req/s (p50 {cap['p50_ms']:.1f} ms at {2 * args.max_batch} concurrent)", flush=True)
 
     results = {"model": args.name, "slo_p99_ms": slo, "capacity_rps": capacity, "front": front_path,
                "seconds": args.seconds, "workers": args.workers, "max_batch": args.max_batch, "runs": []}
@@ -200,27 +254,32 @@ def main():
         server = start_server(args, extra, log)
         hey(args, capacity * 0.5, os.path.join(args.out, "warmup.csv"))
         for factor in [float(x) for x in args.factors.split(",")]:
-            before = scrape(args.port)
+            before, cpu_before = scrape(args.port), (cpu_busy(args.server_cpus), cpu_busy(args.client_cpus))
             rows = hey(args, capacity * factor, os.path.join(args.out, f"{mode.split()[0].rstrip(',')}{'-floor' if 'floor' in mode else ''}-{factor}x.csv"))
-            after = scrape(args.port)
+            after, cpu_after = scrape(args.port), (cpu_busy(args.server_cpus), cpu_busy(args.client_cpus))
             s = summarize(rows, args.seconds, slo)
+            # The server's own view (arrival at the endpoint to response written) separates its stalls from the
+            # client's; the CPU figures say whether either side ran out of core.
+            s["server_p99_ms"] = histogram_quantile(before[3], after[3], 0.99)
+            s["server_cpu"] = busy_fraction(cpu_before[0], cpu_after[0])
+            s["client_cpu"] = busy_fraction(cpu_before[1], cpu_after[1])
             images = after[0] - before[0]
             s["mean_accuracy"] = (after[1] - before[1]) / images if images else float("nan")
             s["configs"] = {c: int(after[2].get(c, 0) - before[2].get(c, 0)) for c in after[2] if after[2].get(c, 0) - before[2].get(c, 0) > 0}
             s.update(mode=mode, factor=factor)
             results["runs"].append(s)
             print(f"{mode:24} {factor:>4}x offered {s['offered_rps']:6.1f}/s  throughput {s['throughput_rps']:6.1f}/s  goodput {s['goodput_rps']:6.1f}/s  "
-                  f"p50 {s['p50_ms']:7.1f}  p99 {s['p99_ms']:7.1f} ms  429 {s['rejected_429']:5d}  err {s['other_errors']}  acc {100 * s['mean_accuracy']:.2f}%", flush=True)
+                  f"p50 {s['p50_ms']:7.1f}  p99 {s['p99_ms']:7.1f} ms (server {s['server_p99_ms']:5.1f})  cpu {100 * s['server_cpu']:3.0f}%/{100 * s['client_cpu']:3.0f}%  429 {s['rejected_429']:5d}  err {s['other_errors']}  acc {100 * s['mean_accuracy']:.2f}%", flush=True)
         stop_server(server)
 
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
     print()
-    print(f"| mode | load | offered req/s | throughput req/s | goodput req/s (≤ {slo:.0f} ms) | p50 ms | p99 ms | 429s | mean accuracy ({accuracy_kind}) |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print(f"| mode | load | offered req/s | throughput req/s | goodput req/s (≤ {slo:.0f} ms) | p50 ms | p99 ms | server p99 ms | 429s | mean accuracy ({accuracy_kind}) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in results["runs"]:
-        print(f"| {r['mode']} | {r['factor']}x | {r['offered_rps']:.1f} | {r['throughput_rps']:.1f} | {r['goodput_rps']:.1f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['rejected_429']} | {100 * r['mean_accuracy']:.2f}% |")
-    fixed2 = next((r for r in results["runs"] if r["mode"] != "adaptive" and r["factor"] == 2.0), None)
+        print(f"| {r['mode']} | {r['factor']}x | {r['offered_rps']:.1f} | {r['throughput_rps']:.1f} | {r['goodput_rps']:.1f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['server_p99_ms']:.1f} | {r['rejected_429']} | {100 * r['mean_accuracy']:.2f}% |")
+    fixed2 = next((r for r in results["runs"] if r["mode"] == "fixed full depth" and r["factor"] == 2.0), None)
     for adapt2 in (r for r in results["runs"] if r["mode"].startswith("adaptive") and r["factor"] == 2.0):
         if not fixed2:
             break

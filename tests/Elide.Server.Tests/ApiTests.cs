@@ -230,7 +230,8 @@ public sealed class ApiTests : IClassFixture<ApiTests.Fixture>
         Assert.Matches("elide_requests_total\\{model=\"tiny\",status=\"200\"\\} [1-9]", text);
         Assert.Matches("elide_requests_total\\{model=\"tiny\",status=\"400\"\\} [1-9]", text);
         Assert.Contains("# TYPE elide_request_duration_seconds histogram", text);
-        Assert.Contains("elide_request_duration_seconds_bucket{model=\"tiny\",le=\"+Inf\"}", text);
+        Assert.Contains("elide_request_duration_seconds_bucket{model=\"tiny\",status=\"200\",le=\"+Inf\"}", text);
+        Assert.Contains("elide_request_duration_seconds_bucket{model=\"tiny\",status=\"400\",le=\"+Inf\"}", text);
         Assert.Contains("elide_batch_images_count{model=\"tiny\"}", text);
         Assert.Contains("elide_queue_images{model=\"tiny\"} 0", text);
         Assert.Matches("elide_configuration_info\\{config=\"[01]{6}\",model=\"tiny\"\\} 1", text);

@@ -85,6 +85,25 @@ public sealed class ControllerTests
     }
 
     [Fact]
+    public void LatencyFeedbackShrinksThePlanningBudget()
+    {
+        // 5 fresh requests at level 0: batches of 4 and 1 (40 + 10 ms), a new arrival after them 10 more: 60 ≤ 80.
+        var queue = Queue(5);
+        Assert.Equal(ControllerAction.Hold, Controller(Ladder()).Decide(queue, 0).Action);
+
+        // Requests finishing 46 ms behind their predictions: the budget becomes 0.9 × 100 − 46 = 44 ms; level 0 (60)
+        // and level 1 (32 + 8 + 8 = 48) no longer fit, level 2 (24 + 6 + 6 = 36) does. Degradation stays gradual.
+        var guard = new TailGuard(sloMs: 100, budgetMs: 80);
+        for (int i = 0; i < TailGuard.Refresh; i++) guard.Record(56, 10);
+        Assert.Equal(44 / 80.0, guard.Scale, 9);
+        var guarded = new AdaptiveController(Ladder(), sloMs: 100, headroom: 0.8, recoveryFraction: 0.5, recoveryHoldMs: 500, maxBatch: 4, guard);
+        var d = guarded.Decide(queue, 0);
+        Assert.Equal(ControllerAction.Degrade, d.Action);
+        Assert.Equal(1, d.Level);
+        Assert.Equal(2, d.RequiredLevel);
+    }
+
+    [Fact]
     public void ARequestAlreadyLateAtEveryLevelDoesNotDragTheRestToTheFastest()
     {
         // One request waited 120 ms (past the 100 ms SLO whatever runs), three fresh ones behind it: one batch of 4.

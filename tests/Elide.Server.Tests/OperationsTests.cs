@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Elide.Adaptive;
+using Elide.Server.Adaptive;
 using Elide.Server.Hosting;
 using Elide.Server.Models;
 
@@ -38,6 +39,46 @@ public sealed class OperationsTests
         Assert.True(int.Parse(refused.Headers.GetValues("Retry-After").Single()) >= 1);
         Assert.Contains("overloaded", await Requests.ErrorOf(refused));
         Assert.Equal(0, scheduler.QueuedImages);
+    }
+
+    [Fact]
+    public async Task LatencyFeedbackTightensAdmissionAndIsReported()
+    {
+        using var factory = new ServerFactory(ServerFactory.Defaults with { SloP99Ms = 100, AdmitByPrediction = true });
+        var client = factory.CreateClient();
+        var model = factory.Registry.Find("tiny")!;
+        var guard = model.Guard!;
+        // Answered requests are recorded.
+        Assert.Equal(HttpStatusCode.OK, (await Requests.Infer(client, TinyModelLoader.Image(1))).StatusCode);
+        Assert.Equal(1, guard.Recorded);
+
+        // Every level predicted at 40 ms per one-image batch (5 ms for larger ones, so keeping the engine fed needs
+        // only 10 ms): a lone arrival fits the 80 ms budget.
+        var latency = model.Ladder.Latency;
+        for (int level = 0; level < model.Ladder.Points.Count; level++)
+            for (int size = 0; size < latency.PlanSizes.Count; size++) latency.Observe(level, size, size == 0 ? 40 : 5);
+        Assert.False(model.Scheduler.RefusesNow(out _));
+
+        // Answers 70 ms behind their predictions: the budget becomes max(90 − 70, a quarter of 80) = 20 ms; refused.
+        for (int i = 0; i < TailGuard.Window; i++) guard.Record(80, 10);
+        Assert.Equal(TailGuard.MinScale, guard.Scale);
+        Assert.True(model.Scheduler.RefusesNow(out _));
+        string metrics = await client.GetStringAsync("/metrics");
+        Assert.Contains("elide_planning_scale{model=\"tiny\"} 0.25", metrics);
+        Assert.Contains("elide_latency_margin_seconds{model=\"tiny\"} 0.07", metrics);
+
+        // Predictions that come true again restore it.
+        for (int i = 0; i < TailGuard.Window; i++) guard.Record(10, 10);
+        Assert.Equal(1, guard.Scale);
+        Assert.False(model.Scheduler.RefusesNow(out _));
+    }
+
+    [Fact]
+    public void WithoutLatencyFeedbackThereIsNoGuard()
+    {
+        using var factory = new ServerFactory(ServerFactory.Defaults with { LatencyFeedback = false });
+        factory.CreateClient();
+        Assert.Null(factory.Registry.Find("tiny")!.Guard);
     }
 
     [Fact]

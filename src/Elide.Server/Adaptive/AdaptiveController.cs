@@ -42,6 +42,7 @@ public sealed record ControllerDecision(int Level, int RequiredLevel, double Pre
 public sealed class AdaptiveController
 {
     private readonly OperatingLadder ladder;
+    private readonly TailGuard? guard;
     private readonly double slo, budget, recoveryBudget, holdMs;
     private volatile int level;
     private double lowSinceMs = double.NaN;
@@ -59,9 +60,12 @@ public sealed class AdaptiveController
     /// <param name="recoveryFraction">Fraction the deeper level must fit before recovering.</param>
     /// <param name="recoveryHoldMs">How long low load must persist per recovery step.</param>
     /// <param name="maxBatch">Largest batch the batcher forms.</param>
-    public AdaptiveController(OperatingLadder ladder, double sloMs, double headroom, double recoveryFraction, double recoveryHoldMs, int maxBatch)
+    /// <param name="guard">Latency feedback scaling both budgets (the SLO itself, which triggers emergency moves, is
+    /// never scaled); null plans with the budgets as given.</param>
+    public AdaptiveController(OperatingLadder ladder, double sloMs, double headroom, double recoveryFraction, double recoveryHoldMs, int maxBatch, TailGuard? guard = null)
     {
         this.ladder = ladder;
+        this.guard = guard;
         slo = sloMs;
         budget = headroom * sloMs;
         recoveryBudget = recoveryFraction * sloMs;
@@ -89,9 +93,10 @@ public sealed class AdaptiveController
         // else down to the shallowest configuration. Their batches still count in everyone else's completion, and in
         // that of a request arriving now, so a backlog that would make new arrivals late is still cleared fast.
         MarkLate(queue);
+        double scale = guard?.Scale ?? 1;
         int required = fastest;
         for (int l = 0; l < ladder.Points.Count; l++)
-            if (Worst(l, queue, excludeLate: true) <= budget) { required = l; break; }
+            if (Worst(l, queue, excludeLate: true) <= budget * scale) { required = l; break; }
 
         int sustainable = SustainableLevel(nowMs);
         var action = ControllerAction.Hold;
@@ -113,7 +118,7 @@ public sealed class AdaptiveController
         else if (required < current)
         {
             if (double.IsNaN(lowSinceMs)) lowSinceMs = nowMs;
-            if (nowMs - lowSinceMs >= holdMs && Worst(current - 1, queue, excludeLate: true) <= recoveryBudget && current - 1 >= sustainable)
+            if (nowMs - lowSinceMs >= holdMs && Worst(current - 1, queue, excludeLate: true) <= recoveryBudget * scale && current - 1 >= sustainable)
             {
                 current--;
                 action = ControllerAction.Recover;

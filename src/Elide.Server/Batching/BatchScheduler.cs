@@ -30,6 +30,7 @@ public sealed class BatchScheduler
     private readonly Func<int, ExecutionPlan> planFor;
     private readonly OperatingLadder ladder;
     private readonly AdaptiveController controller;
+    private readonly TailGuard? guard;
     private readonly ServerMetrics metrics;
     private readonly ILogger logger;
     private readonly string model;
@@ -44,8 +45,9 @@ public sealed class BatchScheduler
     private long busyUntilTimestamp;
 
     internal BatchScheduler(string model, int version, Func<int, ExecutionPlan> planFor, OperatingLadder ladder, AdaptiveController controller,
-        int inputLength, int outputLength, Hosting.ServerOptions options, ServerMetrics metrics, ILogger logger)
+        TailGuard? guard, int inputLength, int outputLength, Hosting.ServerOptions options, ServerMetrics metrics, ILogger logger)
     {
+        this.guard = guard;
         this.model = model;
         this.version = version;
         this.planFor = planFor;
@@ -91,6 +93,7 @@ public sealed class BatchScheduler
                 retryAfterSeconds = Math.Max(1, (int)Math.Ceiling(waitMs / 1000));
                 return EnqueueOutcome.Full;
             }
+            request.PredictedMs = waitMs;
             queue.Enqueue(request);
             queuedImages += request.Images;
             Monitor.PulseAll(gate);
@@ -148,7 +151,19 @@ public sealed class BatchScheduler
     private bool IsFull(int images, out double waitMs)
     {
         waitMs = PredictedWaitMs(queuedImages + images);
-        return queuedImages + images > maxQueueImages || (admitByPrediction && waitMs > admissionBudgetMs);
+        return queuedImages + images > maxQueueImages || (admitByPrediction && waitMs > AdmissionBudgetMs());
+    }
+
+    /// <summary>
+    /// The configured budget, shrunk by latency feedback, but never below the time of two full batches at the fastest
+    /// level (one running, one waiting), so the engine always has its next batch queued. Caller holds the lock.
+    /// </summary>
+    private double AdmissionBudgetMs()
+    {
+        if (guard is null) return admissionBudgetMs;
+        var latency = ladder.Latency;
+        double keepFed = 2 * latency.PredictMs(ladder.Points.Count - 1, latency.PlanSizes.Count - 1);
+        return Math.Min(admissionBudgetMs, Math.Max(admissionBudgetMs * guard.Scale, keepFed));
     }
 
     /// <summary>

@@ -48,6 +48,9 @@ public sealed class PendingInference
     /// <summary>When it was queued (<see cref="Stopwatch"/> timestamp).</summary>
     public long ArrivalTimestamp { get; }
 
+    /// <summary>Completion predicted when it was admitted (ms from admission; set by the scheduler).</summary>
+    public double PredictedMs { get; internal set; }
+
     /// <summary>Deadline (<see cref="Stopwatch"/> timestamp) or <see cref="long.MaxValue"/>.</summary>
     public long DeadlineTimestamp { get; }
 

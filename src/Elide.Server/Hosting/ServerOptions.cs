@@ -48,6 +48,13 @@ public sealed record ServerOptions
     /// <summary>Fraction of the SLO the controller plans to use, leaving room for arrivals and timing noise.</summary>
     public double SloHeadroom { get; init; } = 0.8;
 
+    /// <summary>
+    /// Shrink the planning budget (admission and controller) by the measured p99 of how late answered requests finish
+    /// behind their predicted completion, aiming the server's own p99 at 0.9 × SLO (see <see cref="Adaptive.TailGuard"/>);
+    /// off, planning trusts the queue model alone.
+    /// </summary>
+    public bool LatencyFeedback { get; init; } = true;
+
     /// <summary>Predicted completion must fall below this fraction of the SLO before the controller restores depth.</summary>
     public double RecoveryFraction { get; init; } = 0.5;
 

@@ -74,6 +74,10 @@ public sealed class ServedModel
     /// <summary>The per-batch configuration chooser.</summary>
     public AdaptiveController Controller { get; private set; } = null!;
 
+    /// <summary>Latency feedback on the planning budget (null with <see cref="ServerOptions.LatencyFeedback"/> off);
+    /// the endpoint records every answered request's latency in it.</summary>
+    public TailGuard? Guard { get; private set; }
+
     /// <summary>The queue and its worker.</summary>
     public BatchScheduler Scheduler { get; private set; } = null!;
 
@@ -153,8 +157,9 @@ public sealed class ServedModel
         logger.LogInformation("Loaded {Model} v{Version}: {Levels} configurations ({Source}), batch plans {PlanSizes}, calibrated in {Seconds:0.0} s; full-depth batch-{MaxBatch} latency {Ms:0.00} ms",
             Name, Version, Ladder.Points.Count, IsFixed ? "fixed --config" : Front is null ? "default ladder, accuracy unknown" : "Pareto front",
             string.Join(",", planSizes), started.Elapsed.TotalSeconds, MaxBatchSize, Ladder.Latency.PredictMs(0, planSizes.Length - 1));
-        Controller = new AdaptiveController(Ladder, options.SloP99Ms, options.SloHeadroom, options.RecoveryFraction, options.RecoveryHold.TotalMilliseconds, MaxBatchSize);
-        Scheduler = new BatchScheduler(Name, Version, PlanFor, Ladder, Controller, InputLength, OutputLength, options, metrics, logger);
+        Guard = options.LatencyFeedback ? new TailGuard(options.SloP99Ms, options.SloHeadroom * options.SloP99Ms) : null;
+        Controller = new AdaptiveController(Ladder, options.SloP99Ms, options.SloHeadroom, options.RecoveryFraction, options.RecoveryHold.TotalMilliseconds, MaxBatchSize, Guard);
+        Scheduler = new BatchScheduler(Name, Version, PlanFor, Ladder, Controller, Guard, InputLength, OutputLength, options, metrics, logger);
     }
 
     /// <summary>The state the gauges report.</summary>
@@ -163,6 +168,7 @@ public sealed class ServedModel
         int level = Controller.Level;
         var point = Ladder.Points[level];
         double? cost = point.Accuracy is { } a && Ladder.ReferenceAccuracy is { } r ? r - a : null;
-        return new ModelGaugeState(Name, Version, Scheduler.QueuedImages, level, point.Config, cost, Controller.Last?.PredictedMs ?? 0, Controller.Last?.SustainableLevel ?? 0);
+        return new ModelGaugeState(Name, Version, Scheduler.QueuedImages, level, point.Config, cost, Controller.Last?.PredictedMs ?? 0, Controller.Last?.SustainableLevel ?? 0,
+            Guard?.Scale ?? 1, Guard?.MarginMs ?? double.NaN);
     }
 }

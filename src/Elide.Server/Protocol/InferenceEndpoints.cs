@@ -194,6 +194,7 @@ public static class InferenceEndpoints
             else context.Response.ContentType = "application/json";
             context.Response.ContentLength = bytes.Length;
             await context.Response.Body.WriteAsync(bytes, CancellationToken.None);
+            model.Guard?.Record(Stopwatch.GetElapsedTime(arrival).TotalMilliseconds, pending.PredictedMs);
         }
         catch (ProtocolException e) { status = e.StatusCode; await WriteErrorAsync(context, status, e.Message); }
         catch (DeadlineExceededException e) { status = 504; await WriteErrorAsync(context, status, e.Message); }
@@ -205,8 +206,10 @@ public static class InferenceEndpoints
         }
         finally
         {
-            metrics.Requests.Add(1, new("model", modelLabel), new("status", status.ToString(CultureInfo.InvariantCulture)));
-            metrics.RequestDuration.Record(Stopwatch.GetElapsedTime(arrival).TotalSeconds, new KeyValuePair<string, object?>("model", modelLabel));
+            var statusLabel = new KeyValuePair<string, object?>("status", status.ToString(CultureInfo.InvariantCulture));
+            var modelTag = new KeyValuePair<string, object?>("model", modelLabel);
+            metrics.Requests.Add(1, modelTag, statusLabel);
+            metrics.RequestDuration.Record(Stopwatch.GetElapsedTime(arrival).TotalSeconds, modelTag, statusLabel);
         }
     }
 

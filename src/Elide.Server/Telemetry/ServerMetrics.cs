@@ -10,7 +10,11 @@ namespace Elide.Server.Telemetry;
 /// <param name="Config">Mask string in force.</param>
 /// <param name="AccuracyCost">Reference accuracy minus the current configuration's (0..1), or null when unknown.</param>
 /// <param name="PredictedMs">The controller's last predicted queue completion.</param>
-public readonly record struct ModelGaugeState(string Model, int Version, int QueuedImages, int Level, string Config, double? AccuracyCost, double PredictedMs, int SustainableLevel = 0);
+/// <param name="SustainableLevel">Deepest level whose throughput keeps up with arrivals.</param>
+/// <param name="PlanningScale">Latency feedback's factor on the planning budget (1 without feedback).</param>
+/// <param name="MarginMs">Latency feedback's margin (p99 of latency minus predicted completion), NaN before it has one.</param>
+public readonly record struct ModelGaugeState(string Model, int Version, int QueuedImages, int Level, string Config, double? AccuracyCost, double PredictedMs,
+    int SustainableLevel = 0, double PlanningScale = 1, double MarginMs = double.NaN);
 
 /// <summary>
 /// The server's instruments (System.Diagnostics.Metrics), exported in Prometheus text format by
@@ -18,7 +22,10 @@ public readonly record struct ModelGaugeState(string Model, int Version, int Que
 /// </summary>
 public sealed class ServerMetrics : IDisposable
 {
-    private static readonly double[] SecondsBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+    // Dense between 5 and 150 ms, where latency SLOs of CPU inference sit, so a p99 read from the buckets lands within
+    // a few milliseconds of the truth.
+    private static readonly double[] SecondsBuckets =
+        [0.0005, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.025, 0.03, 0.035, 0.04, 0.045, 0.05, 0.06, 0.07, 0.08, 0.1, 0.125, 0.15, 0.25, 0.5, 1, 2.5, 5, 10];
     private static readonly int[] ImageBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
 
     /// <summary>Creates a private meter (one per server, so several servers in one process do not mix).</summary>
@@ -44,6 +51,11 @@ public sealed class ServerMetrics : IDisposable
         Meter.CreateObservableGauge("elide_model_version", () => Gauge(s => s.Version), null, "Load generation of the served model.");
         Meter.CreateObservableGauge("elide_sustainable_level", () => Gauge(s => s.SustainableLevel), null,
             "Deepest ladder level whose throughput keeps up with the measured arrival rate (the controller does not recover past it).");
+        Meter.CreateObservableGauge("elide_planning_scale", () => Gauge(s => s.PlanningScale), null,
+            "Latency feedback's factor (0.25..1) on the planning budget of admission and the controller: (0.9 x SLO - margin) / budget, at most 1.");
+        Meter.CreateObservableGauge("elide_latency_margin_seconds", () => States().Where(s => !double.IsNaN(s.MarginMs))
+                .Select(s => new Measurement<double>(s.MarginMs / 1000, new KeyValuePair<string, object?>("model", s.Model))),
+            "s", "p99 over the last 512 answered requests of (latency at the server - completion predicted at admission): what the queue model misses.");
         Meter.CreateObservableGauge("elide_predicted_completion_ms", () => Gauge(s => s.PredictedMs), null, "Controller's predicted completion of the queue at the chosen level.");
         Meter.CreateObservableGauge("elide_accuracy_cost", () => States().Where(s => s.AccuracyCost is not null)
                 .Select(s => new Measurement<double>(s.AccuracyCost!.Value, new KeyValuePair<string, object?>("model", s.Model))),
