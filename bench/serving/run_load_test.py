@@ -172,8 +172,8 @@ def main():
                    help="also run adaptive mode with this accuracy floor (fraction, e.g. 0.927): it sheds load (429) "
                         "instead of going below the floor")
     p.add_argument("--slo-headroom", type=float, default=None, help="passed to elide serve (fraction of the SLO admission plans with; default the server's 0.8)")
-    p.add_argument("--no-latency-feedback", action="store_true",
-                   help="pass --no-latency-feedback to elide serve in every mode (planning by the queue model alone)")
+    p.add_argument("--latency-feedback", action="store_true",
+                   help="pass --latency-feedback to elide serve in every mode (planning budget shrunk by the measured prediction margin)")
     p.add_argument("--modes", default="fixed,adaptive,floor",
                    help="which modes to run: fixed (full depth), adaptive, floor (adaptive with --accuracy-floor)")
     p.add_argument("--capacity", type=float, default=0,
@@ -227,8 +227,8 @@ def main():
     common = ["--front", f"{args.name}={front_path}", "--slo-p99-ms", str(slo)]
     if args.slo_headroom is not None:
         common += ["--slo-headroom", str(args.slo_headroom)]
-    if args.no_latency_feedback:
-        common += ["--no-latency-feedback"]
+    if args.latency_feedback:
+        common += ["--latency-feedback"]
     modes = {"fixed full depth": common + ["--config", full_config], "adaptive": common}
     if args.accuracy_floor is not None:
         modes[f"adaptive, floor {100 * args.accuracy_floor:.1f}%"] = common + ["--accuracy-floor", str(args.accuracy_floor)]

@@ -44,7 +44,7 @@ public sealed class OperationsTests
     [Fact]
     public async Task LatencyFeedbackTightensAdmissionAndIsReported()
     {
-        using var factory = new ServerFactory(ServerFactory.Defaults with { SloP99Ms = 100, AdmitByPrediction = true });
+        using var factory = new ServerFactory(ServerFactory.Defaults with { SloP99Ms = 100, AdmitByPrediction = true, LatencyFeedback = true });
         var client = factory.CreateClient();
         var model = factory.Registry.Find("tiny")!;
         var guard = model.Guard!;
@@ -74,9 +74,10 @@ public sealed class OperationsTests
     }
 
     [Fact]
-    public void WithoutLatencyFeedbackThereIsNoGuard()
+    public void LatencyFeedbackIsOffByDefault()
     {
-        using var factory = new ServerFactory(ServerFactory.Defaults with { LatencyFeedback = false });
+        Assert.False(new ServerOptions().LatencyFeedback);
+        using var factory = new ServerFactory(ServerFactory.Defaults);
         factory.CreateClient();
         Assert.Null(factory.Registry.Find("tiny")!.Guard);
     }

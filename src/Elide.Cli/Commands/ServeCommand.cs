@@ -35,10 +35,11 @@ internal static class ServeCommand
             DefaultValueFactory = _ => defaults.SloHeadroom,
         };
         var noAdmission = new Option<bool>("--no-slo-admission") { Description = "Queue requests even when their predicted completion misses the SLO (only --max-queue bounds the queue)." };
-        var noFeedback = new Option<bool>("--no-latency-feedback")
+        var feedback = new Option<bool>("--latency-feedback")
         {
-            Description = "Plan with the queue model alone. By default the server measures how much later than predicted answered requests finish "
-                + "(p99 over the last 512) and plans with 0.9 x SLO minus that margin when it is below --slo-headroom x SLO (at least a quarter of it).",
+            Description = "Measure how much later than predicted answered requests finish (p99 over the last 512) and plan admission and "
+                + "depth with 0.9 x SLO minus that margin when it is below --slo-headroom x SLO (at least a quarter of it). Off by default: "
+                + "it trades throughput for tail latency, and on a shared core its p99 gain was inconsistent (docs/serving.md).",
         };
         var body = new Option<long>("--max-body-bytes") { Description = "Largest request body (413 beyond).", DefaultValueFactory = _ => defaults.MaxRequestBodyBytes };
         var reload = new Option<double>("--reload-poll-ms") { Description = "Poll interval for model file changes (hot reload); 0 disables.", DefaultValueFactory = _ => defaults.ReloadPollInterval.TotalMilliseconds };
@@ -49,7 +50,7 @@ internal static class ServeCommand
         var cmd = new Command("serve", "Serve models over HTTP (Open Inference Protocol / KServe v2 REST) with dynamic batching; " +
             "under load, choose a shallower configuration from the Pareto front per batch so p99 latency meets --slo-p99-ms.")
         {
-            model, front, host, port, slo, floor, threads, config, maxBatch, delay, queue, headroom, noAdmission, noFeedback, body, reload, hold, logFormat,
+            model, front, host, port, slo, floor, threads, config, maxBatch, delay, queue, headroom, noAdmission, feedback, body, reload, hold, logFormat,
         };
         cmd.SetAction(p => CliErrors.Guard(() =>
         {
@@ -80,7 +81,7 @@ internal static class ServeCommand
                 MaxQueueDelayMs = p.GetValue(delay),
                 MaxQueueImages = p.GetValue(queue),
                 AdmitByPrediction = !p.GetValue(noAdmission),
-                LatencyFeedback = !p.GetValue(noFeedback),
+                LatencyFeedback = p.GetValue(feedback),
                 SloHeadroom = p.GetValue(headroom),
                 // Recovery must fit a tighter budget than planning; keep its default ratio below a lowered headroom.
                 RecoveryFraction = Math.Min(defaults.RecoveryFraction, defaults.RecoveryFraction / defaults.SloHeadroom * p.GetValue(headroom)),
