@@ -31,7 +31,7 @@ def get(port, path):
 
 
 def start_server(args, extra, log):
-    cmd = (["taskset", "-c", args.server_cpus] if args.server_cpus else []) + ["dotnet", CLI, "serve", "-m", args.model, "--port", str(args.port), "--max-batch", str(args.max_batch),
+    cmd = (["taskset", "-c", args.server_cpus] if args.server_cpus else []) + (args.server_wrapper.split() if args.server_wrapper else []) + ["dotnet", CLI, "serve", "-m", args.model, "--port", str(args.port), "--max-batch", str(args.max_batch),
            "--threads", str(args.threads), "--reload-poll-ms", "0"] + extra
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.time() + args.startup_timeout
@@ -179,6 +179,7 @@ def main():
     p.add_argument("--capacity", type=float, default=0,
                    help="full-depth capacity in req/s from an earlier run (skips measuring it; the load factors multiply it)")
     p.add_argument("--server-cpus", help="pin the server to these CPUs (taskset list, e.g. 0)")
+    p.add_argument("--server-wrapper", help="command the server runs under, e.g. 'chrt -b 0' (Linux SCHED_BATCH scheduling)")
     p.add_argument("--client-cpus", help="pin the load generator to these CPUs (e.g. 1), so it never steals the server's core")
     p.add_argument("--startup-timeout", type=float, default=600)
     p.add_argument("--out", default=os.path.join(ROOT, "bench", "serving", "results"))

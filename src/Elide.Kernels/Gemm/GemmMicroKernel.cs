@@ -248,9 +248,11 @@ internal static unsafe class GemmMicroKernel
             Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
             Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
             float* ap = a;
+            float* bp = half.Row(0);
+            nint step = half.RowStep;
             for (nint p = 0; p < kc; p++)
             {
-                float* bp = half.Row(p);
+                if (!TB.EvenlySpaced) bp = half.Row(p);
                 Vector256<float> b0 = Vector256.Load(bp);
                 Vector256<float> b1 = Vector256.Load(bp + 8);
                 Vector256<float> av = Vector256.Create(ap[0]);
@@ -272,6 +274,7 @@ internal static unsafe class GemmMicroKernel
                 c50 = Vector256.FusedMultiplyAdd(av, b0, c50);
                 c51 = Vector256.FusedMultiplyAdd(av, b1, c51);
                 ap += MR;
+                bp += step;
             }
             float* cq = c + colHalf;
             Store256(cq, c00, c01, alphaV, betaV, readC);
@@ -285,9 +288,11 @@ internal static unsafe class GemmMicroKernel
             Vector256<float> c60 = default, c61 = default, c62 = default, c63 = default;
             Vector256<float> c70 = default, c71 = default, c72 = default, c73 = default;
             float* ap = a + 6;
+            float* bp = b.Row(0);
+            nint step = b.RowStep;
             for (nint p = 0; p < kc; p++)
             {
-                float* bp = b.Row(p);
+                if (!TB.EvenlySpaced) bp = b.Row(p);
                 Vector256<float> b0 = Vector256.Load(bp);
                 Vector256<float> b1 = Vector256.Load(bp + 8);
                 Vector256<float> b2 = Vector256.Load(bp + 16);
@@ -303,6 +308,7 @@ internal static unsafe class GemmMicroKernel
                 c72 = Vector256.FusedMultiplyAdd(av, b2, c72);
                 c73 = Vector256.FusedMultiplyAdd(av, b3, c73);
                 ap += MR;
+                bp += step;
             }
             float* c6 = c + 6 * (nint)ldc;
             Store256(c6, c60, c61, alphaV, betaV, readC);

@@ -13,6 +13,13 @@ internal unsafe interface IPanelB<TSelf> where TSelf : struct, IPanelB<TSelf>
 
     /// <summary>The same rows starting <paramref name="columns"/> floats further right (a register block's columns).</summary>
     TSelf Shift(nint columns);
+
+    /// <summary>Whether row p + 1 is always <see cref="RowStep"/> floats after row p, so a k loop can step a pointer
+    /// instead of computing every row's address (a JIT-time constant per implementation).</summary>
+    static abstract bool EvenlySpaced { get; }
+
+    /// <summary>Floats from one row to the next when <see cref="EvenlySpaced"/>.</summary>
+    nint RowStep { get; }
 }
 
 /// <summary>A packed panel: row p starts NR floats after row p − 1.</summary>
@@ -24,6 +31,10 @@ internal readonly unsafe struct PackedPanelB(float* start) : IPanelB<PackedPanel
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public PackedPanelB Shift(nint columns) => new(start + columns);
+
+    public static bool EvenlySpaced => true;
+
+    public nint RowStep => GemmTiling.NR;
 }
 
 /// <summary>An unpacked row-major matrix read in place: row p is <c>stride</c> floats after row p − 1.</summary>
@@ -34,6 +45,10 @@ internal readonly unsafe struct StridedPanelB(float* start, int stride) : IPanel
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public StridedPanelB Shift(nint columns) => new(start + columns, stride);
+
+    public static bool EvenlySpaced => true;
+
+    public nint RowStep => stride;
 }
 
 /// <summary>
@@ -47,4 +62,8 @@ internal readonly unsafe struct OffsetPanelB(float* start, int* offsets) : IPane
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public OffsetPanelB Shift(nint columns) => new(start + columns, offsets);
+
+    public static bool EvenlySpaced => false;
+
+    public nint RowStep => 0;
 }
