@@ -14,7 +14,8 @@ MACs) with SYNTHETIC accuracies, see synthetic_accuracy().
 import argparse, csv, json, os, random, signal, statistics, subprocess, sys, time, urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-CLI = os.path.join(ROOT, "src", "Elide.Cli", "bin", "Release", "net10.0", "Elide.Cli.dll")
+# ELIDE_CLI_DLL points at another build (paired A/B of two builds).
+CLI = os.environ.get("ELIDE_CLI_DLL") or os.path.join(ROOT, "src", "Elide.Cli", "bin", "Release", "net10.0", "Elide.Cli.dll")
 
 
 def synthetic_accuracy(full_accuracy, macs, full_macs):
