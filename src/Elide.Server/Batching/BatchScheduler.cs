@@ -60,7 +60,7 @@ public sealed class BatchScheduler
         maxQueueImages = options.MaxQueueImages;
         maxDelayMs = options.MaxQueueDelayMs;
         admitByPrediction = options.AdmitByPrediction;
-        admissionBudgetMs = options.SloHeadroom * options.SloP99Ms;
+        admissionBudgetMs = options.PlanningBudgetMs;
         var sizes = ladder.Latency.PlanSizes;
         inputBuffers = sizes.Select(s => new float[s * inputLength]).ToArray();
         outputBuffers = sizes.Select(s => new float[s * outputLength]).ToArray();

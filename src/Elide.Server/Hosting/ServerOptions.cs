@@ -48,6 +48,9 @@ public sealed record ServerOptions
     /// <summary>Fraction of the SLO the controller plans to use, leaving room for arrivals and timing noise.</summary>
     public double SloHeadroom { get; init; } = 0.8;
 
+    /// <summary>The planning budget in milliseconds: <see cref="SloHeadroom"/> × <see cref="SloP99Ms"/>.</summary>
+    public double PlanningBudgetMs => SloHeadroom * SloP99Ms;
+
     /// <summary>
     /// Shrink the planning budget (admission and controller) by the measured p99 of how late answered requests finish
     /// behind their predicted completion, aiming the server's own p99 at 0.9 × SLO (see <see cref="Adaptive.TailGuard"/>);
