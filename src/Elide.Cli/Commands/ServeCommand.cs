@@ -37,8 +37,8 @@ internal static class ServeCommand
         var noAdmission = new Option<bool>("--no-slo-admission") { Description = "Queue requests even when their predicted completion misses the SLO (only --max-queue bounds the queue)." };
         var feedback = new Option<bool>("--latency-feedback")
         {
-            Description = "Measure how much later than predicted answered requests finish (p99 over the last 512) and plan admission and "
-                + "depth with 0.9 x SLO minus that margin when it is below --slo-headroom x SLO (at least a quarter of it). Off by default: "
+            Description = $"Measure how much later than predicted answered requests finish (p99 over the last {Elide.Server.Adaptive.TailGuard.Window}) and plan admission and "
+                + $"depth with 0.9 x SLO minus that margin when it is below --slo-headroom x SLO (at least {Elide.Server.Adaptive.TailGuard.MinScale} of it). Off by default: "
                 + "it trades throughput for tail latency, and on a shared core its p99 gain was inconsistent (docs/serving.md).",
         };
         var body = new Option<long>("--max-body-bytes") { Description = "Largest request body (413 beyond).", DefaultValueFactory = _ => defaults.MaxRequestBodyBytes };

@@ -52,10 +52,10 @@ public sealed class ServerMetrics : IDisposable
         Meter.CreateObservableGauge("elide_sustainable_level", () => Gauge(s => s.SustainableLevel), null,
             "Deepest ladder level whose throughput keeps up with the measured arrival rate (the controller does not recover past it).");
         Meter.CreateObservableGauge("elide_planning_scale", () => Gauge(s => s.PlanningScale), null,
-            "Latency feedback's factor (0.25..1) on the planning budget of admission and the controller: (0.9 x SLO - margin) / budget, at most 1.");
+            $"Latency feedback's factor ({Adaptive.TailGuard.MinScale}..1) on the planning budget of admission and the controller: (target - margin) / budget.");
         Meter.CreateObservableGauge("elide_latency_margin_seconds", () => States().Where(s => !double.IsNaN(s.MarginMs))
                 .Select(s => new Measurement<double>(s.MarginMs / 1000, new KeyValuePair<string, object?>("model", s.Model))),
-            "s", "p99 over the last 512 answered requests of (latency at the server - completion predicted at admission): what the queue model misses.");
+            "s", $"p99 over the last {Adaptive.TailGuard.Window} answered requests of (latency at the server - completion predicted at admission): what the queue model misses.");
         Meter.CreateObservableGauge("elide_predicted_completion_ms", () => Gauge(s => s.PredictedMs), null, "Controller's predicted completion of the queue at the chosen level.");
         Meter.CreateObservableGauge("elide_accuracy_cost", () => States().Where(s => s.AccuracyCost is not null)
                 .Select(s => new Measurement<double>(s.AccuracyCost!.Value, new KeyValuePair<string, object?>("model", s.Model))),
