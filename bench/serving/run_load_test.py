@@ -11,7 +11,7 @@ The Pareto front used by both modes is, with --front, a trained model's real fro
 validation accuracies); without it, one written by this script from the server's own default ladder (its masks and
 MACs) with SYNTHETIC accuracies, see synthetic_accuracy().
 """
-import argparse, csv, json, os, random, signal, statistics, subprocess, sys, time, urllib.request
+import argparse, atexit, csv, json, os, random, signal, socket, statistics, subprocess, sys, time, urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # ELIDE_CLI_DLL points at another build (paired A/B of two builds).
@@ -31,10 +31,24 @@ def get(port, path):
         return r.read().decode()
 
 
+LIVE_SERVERS = []
+
+
+@atexit.register
+def stop_live_servers():
+    """A run that fails half-way must not leave a server holding the port for the next run to measure by mistake."""
+    for proc in list(LIVE_SERVERS):
+        stop_server(proc)
+
+
 def start_server(args, extra, log):
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", args.port)) == 0:
+            raise SystemExit(f"port {args.port} is already in use (a server left from an earlier run?); stop it or pass --port")
     cmd = (["taskset", "-c", args.server_cpus] if args.server_cpus else []) + (args.server_wrapper.split() if args.server_wrapper else []) + ["dotnet", CLI, "serve", "-m", args.model, "--port", str(args.port), "--max-batch", str(args.max_batch),
-           "--threads", str(args.threads), "--reload-poll-ms", "0"] + extra
+           "--threads", str(args.threads), "--reload-poll-ms", "0"] + (["--engine-cpus", args.engine_cpus] if args.engine_cpus else []) + extra
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    LIVE_SERVERS.append(proc)
     deadline = time.time() + args.startup_timeout
     while time.time() < deadline:
         if proc.poll() is not None:
@@ -50,6 +64,10 @@ def start_server(args, extra, log):
 
 
 def stop_server(proc):
+    if proc in LIVE_SERVERS:
+        LIVE_SERVERS.remove(proc)
+    if proc.poll() is not None:
+        return
     proc.send_signal(signal.SIGTERM)
     try:
         proc.wait(timeout=60)
@@ -58,10 +76,22 @@ def stop_server(proc):
 
 
 def scrape(port):
-    """Sums of elide_images_total and elide_served_accuracy_sum, images per configuration, and the cumulative
-    buckets {le: count} of the server's own latency histogram for answered (200) requests."""
-    images, accuracy, per_config, buckets = 0.0, 0.0, {}, {}
+    """Sums of elide_images_total and elide_served_accuracy_sum, images per configuration, the cumulative
+    buckets {le: count} of the server's own latency histogram for answered (200) requests, and the garbage
+    collector's (pause seconds, collections per generation), and the cumulative buckets of queue wait and batch
+    compute time summed over models."""
+    images, accuracy, per_config, buckets, gc = 0.0, 0.0, {}, {}, {"pause": 0.0}
+    stages = {"queue": {}, "compute": {}}
     for line in get(port, "/metrics").splitlines():
+        for stage, metric in (("queue", "elide_queue_wait_seconds_bucket{"), ("compute", "elide_batch_compute_seconds_bucket{")):
+            if line.startswith(metric):
+                le = line.split('le="')[1].split('"')[0]
+                bound = float("inf") if le == "+Inf" else float(le)
+                stages[stage][bound] = stages[stage].get(bound, 0) + float(line.rsplit(" ", 1)[1])
+        if line.startswith("elide_gc_pause_seconds_total"):
+            gc["pause"] = float(line.rsplit(" ", 1)[1])
+        elif line.startswith("elide_gc_collections_total{"):
+            gc["gen" + line.split('generation="')[1].split('"')[0]] = float(line.rsplit(" ", 1)[1])
         if line.startswith("elide_request_duration_seconds_bucket{") and 'status="200"' in line:
             le = line.split('le="')[1].split('"')[0]
             buckets[float("inf") if le == "+Inf" else float(le)] = float(line.rsplit(" ", 1)[1])
@@ -72,7 +102,7 @@ def scrape(port):
             per_config[config] = per_config.get(config, 0) + value
         elif line.startswith("elide_served_accuracy_sum{"):
             accuracy += float(line.rsplit(" ", 1)[1])
-    return images, accuracy, per_config, buckets
+    return images, accuracy, per_config, buckets, gc, stages
 
 
 def histogram_quantile(before, after, q):
@@ -93,9 +123,9 @@ def histogram_quantile(before, after, q):
 
 
 def cpu_busy(cpus):
-    """Cumulative (busy, total) jiffies of the listed CPUs (taskset list like "0" or "0,1"), from /proc/stat."""
+    """Cumulative (busy, total, steal) jiffies of the listed CPUs (taskset list like "0" or "0,1"), from /proc/stat."""
     wanted = {f"cpu{c}" for c in cpus.split(",")} if cpus else {"cpu"}
-    busy = total = 0
+    busy = total = steal = 0
     with open("/proc/stat") as f:
         for line in f:
             parts = line.split()
@@ -103,11 +133,16 @@ def cpu_busy(cpus):
                 values = [int(v) for v in parts[1:]]
                 total += sum(values)
                 busy += sum(values) - values[3] - values[4]  # idle and iowait
-    return busy, total
+                steal += values[7]  # time the hypervisor ran someone else while this VM wanted the CPU
+    return busy, total, steal
 
 
 def busy_fraction(before, after):
     return (after[0] - before[0]) / max(after[1] - before[1], 1)
+
+
+def steal_fraction(before, after):
+    return (after[2] - before[2]) / max(after[1] - before[1], 1)
 
 
 def hey(args, rate, csv_path, workers=None):
@@ -121,7 +156,7 @@ def hey(args, rate, csv_path, workers=None):
     period = groups * per_group / rate if rate else 0
     procs = []
     for g in range(groups):
-        cmd = (["taskset", "-c", args.client_cpus] if args.client_cpus else []) + ["hey", "-z", f"{args.seconds}s", "-c", str(per_group), "-m", "POST", "-T", "application/json",
+        cmd = (["taskset", "-c", args.client_cpus] if args.client_cpus else []) + (["nice", "-n", str(args.client_nice)] if args.client_nice else []) + ["hey", "-z", f"{args.seconds}s", "-c", str(per_group), "-m", "POST", "-T", "application/json",
                "-D", args.body, "-t", "30", "-o", "csv"]
         if rate:
             cmd += ["-q", f"{rate / (groups * per_group):.4f}"]
@@ -129,15 +164,19 @@ def hey(args, rate, csv_path, workers=None):
         procs.append((subprocess.Popen(cmd + [url], stdout=out), out))
         if rate and g + 1 < groups:
             time.sleep(period / groups)
-    rows = []
+    rows, offsets = [], []
     for g, (proc, out) in enumerate(procs):
         proc.wait()
         out.close()
         with open(f"{csv_path}.{g}") as f:
-            rows += [(float(r["response-time"]) * 1000, int(r["status-code"])) for r in csv.DictReader(f)]
+            for r in csv.DictReader(f):
+                rows.append((float(r["response-time"]) * 1000, int(r["status-code"])))
+                offsets.append(float(r["offset"]) + g * period / groups)
         os.remove(f"{csv_path}.{g}")
+    # The send time (seconds from the phase's start) is kept so late answers can be placed in time: spread evenly
+    # they point at queueing, bunched they point at stalls.
     with open(csv_path, "w") as f:
-        f.write("latency_ms,status\n" + "".join(f"{ms:.3f},{st}\n" for ms, st in rows))
+        f.write("latency_ms,status,sent_s\n" + "".join(f"{ms:.3f},{st},{t:.4f}\n" for (ms, st), t in zip(rows, offsets)))
     return rows
 
 
@@ -179,8 +218,11 @@ def main():
                    help="which modes to run: fixed (full depth), adaptive, floor (adaptive with --accuracy-floor)")
     p.add_argument("--capacity", type=float, default=0,
                    help="full-depth capacity in req/s from an earlier run (skips measuring it; the load factors multiply it)")
+    p.add_argument("--engine-cpus", help="passed to elide serve: the engine's threads on these CPUs, the server's other threads on the rest of --server-cpus")
     p.add_argument("--server-cpus", help="pin the server to these CPUs (taskset list, e.g. 0)")
     p.add_argument("--server-wrapper", help="command the server runs under, e.g. 'chrt -b 0' (Linux SCHED_BATCH scheduling)")
+    p.add_argument("--client-nice", type=int, default=0,
+                   help="run the load generator at this nice value; negative (root) lets it read responses the moment they arrive when it shares a CPU with the server's HTTP threads")
     p.add_argument("--client-cpus", help="pin the load generator to these CPUs (e.g. 1), so it never steals the server's core")
     p.add_argument("--startup-timeout", type=float, default=600)
     p.add_argument("--out", default=os.path.join(ROOT, "bench", "serving", "results"))
@@ -244,11 +286,13 @@ def main():
     else:
         # Capacity: closed-loop saturation of fixed full depth without SLO admission, so every request is served.
         server = start_server(args, common + ["--config", full_config, "--no-slo-admission", "--max-queue", "100000"], log)
-        hey(args, 0, os.path.join(args.out, "warmup.csv"), workers=2 * args.max_batch)
-        cap = summarize(hey(args, 0, os.path.join(args.out, "capacity.csv"), workers=2 * args.max_batch), args.seconds, slo)
+        # Four batches' worth of clients: with two, the engine idled while a finished batch's clients sent their
+        # next requests, and the "capacity" came out 10 % below what fixed full depth then served at 2x.
+        hey(args, 0, os.path.join(args.out, "warmup.csv"), workers=4 * args.max_batch)
+        cap = summarize(hey(args, 0, os.path.join(args.out, "capacity.csv"), workers=4 * args.max_batch), args.seconds, slo)
         stop_server(server)
         capacity = cap["throughput_rps"]
-        print(f"full-depth capacity: {capacity:.1f} req/s (p50 {cap['p50_ms']:.1f} ms at {2 * args.max_batch} concurrent)", flush=True)
+        print(f"full-depth capacity: {capacity:.1f} req/s (p50 {cap['p50_ms']:.1f} ms at {4 * args.max_batch} concurrent)", flush=True)
 
     results = {"model": args.name, "slo_p99_ms": slo, "capacity_rps": capacity, "front": front_path,
                "seconds": args.seconds, "workers": args.workers, "max_batch": args.max_batch, "runs": []}
@@ -256,22 +300,30 @@ def main():
         server = start_server(args, extra, log)
         hey(args, capacity * 0.5, os.path.join(args.out, "warmup.csv"))
         for factor in [float(x) for x in args.factors.split(",")]:
-            before, cpu_before = scrape(args.port), (cpu_busy(args.server_cpus), cpu_busy(args.client_cpus))
+            before, cpu_before = scrape(args.port), (cpu_busy(args.server_cpus), cpu_busy(args.client_cpus), cpu_busy(None))
             rows = hey(args, capacity * factor, os.path.join(args.out, f"{mode.split()[0].rstrip(',')}{'-floor' if 'floor' in mode else ''}-{factor}x.csv"))
-            after, cpu_after = scrape(args.port), (cpu_busy(args.server_cpus), cpu_busy(args.client_cpus))
+            after, cpu_after = scrape(args.port), (cpu_busy(args.server_cpus), cpu_busy(args.client_cpus), cpu_busy(None))
             s = summarize(rows, args.seconds, slo)
             # The server's own view (arrival at the endpoint to response written) separates its stalls from the
             # client's; the CPU figures say whether either side ran out of core.
             s["server_p99_ms"] = histogram_quantile(before[3], after[3], 0.99)
             s["server_cpu"] = busy_fraction(cpu_before[0], cpu_after[0])
             s["client_cpu"] = busy_fraction(cpu_before[1], cpu_after[1])
+            s["steal"] = steal_fraction(cpu_before[2], cpu_after[2])
+            # Where the server's time goes: waiting in the queue versus running batches.
+            for stage in ("queue", "compute"):
+                for q in (0.5, 0.99):
+                    s[f"server_{stage}_p{int(q * 100)}_ms"] = histogram_quantile(before[5][stage], after[5][stage], q)
+            # Garbage collection pauses stop the engine thread too: milliseconds paused per second of load.
+            s["gc_pause_ms_per_s"] = 1000 * (after[4]["pause"] - before[4]["pause"]) / args.seconds
+            s["gc_collections"] = {g: int(after[4][g] - before[4].get(g, 0)) for g in after[4] if g != "pause"}
             images = after[0] - before[0]
             s["mean_accuracy"] = (after[1] - before[1]) / images if images else float("nan")
             s["configs"] = {c: int(after[2].get(c, 0) - before[2].get(c, 0)) for c in after[2] if after[2].get(c, 0) - before[2].get(c, 0) > 0}
             s.update(mode=mode, factor=factor)
             results["runs"].append(s)
             print(f"{mode:24} {factor:>4}x offered {s['offered_rps']:6.1f}/s  throughput {s['throughput_rps']:6.1f}/s  goodput {s['goodput_rps']:6.1f}/s  "
-                  f"p50 {s['p50_ms']:7.1f}  p99 {s['p99_ms']:7.1f} ms (server {s['server_p99_ms']:5.1f})  cpu {100 * s['server_cpu']:3.0f}%/{100 * s['client_cpu']:3.0f}%  429 {s['rejected_429']:5d}  err {s['other_errors']}  acc {100 * s['mean_accuracy']:.2f}%", flush=True)
+                  f"p50 {s['p50_ms']:7.1f}  p99 {s['p99_ms']:7.1f} ms (server {s['server_p99_ms']:5.1f})  cpu {100 * s['server_cpu']:3.0f}%/{100 * s['client_cpu']:3.0f}%  steal {100 * s['steal']:2.0f}%  gc {s['gc_pause_ms_per_s']:4.1f} ms/s  queue {s['server_queue_p50_ms']:4.1f}/{s['server_queue_p99_ms']:4.1f}  batch {s['server_compute_p50_ms']:4.1f}/{s['server_compute_p99_ms']:4.1f} ms  429 {s['rejected_429']:5d}  err {s['other_errors']}  acc {100 * s['mean_accuracy']:.2f}%", flush=True)
         stop_server(server)
 
     with open(os.path.join(args.out, "results.json"), "w") as f:

@@ -237,5 +237,8 @@ public sealed class ApiTests : IClassFixture<ApiTests.Fixture>
         Assert.Matches("elide_configuration_info\\{config=\"[01]{6}\",model=\"tiny\"\\} 1", text);
         Assert.Matches("elide_controller_decisions_total\\{action=\"[a-z_]+\",model=\"tiny\"\\} [1-9]", text);
         Assert.Matches("elide_images_total\\{config=\"[01]{6}\",model=\"tiny\"\\} [1-9]", text);
+        Assert.Contains("# TYPE elide_gc_pause_seconds_total counter", text);
+        Assert.Matches("elide_gc_collections_total\\{generation=\"2\"\\} [0-9]+", text);
+        Assert.Matches("elide_allocated_bytes_total [1-9][0-9]*", text);
     }
 }

@@ -39,6 +39,20 @@ public sealed class PrometheusExporterTests
     }
 
     [Fact]
+    public void ObservableCountersReportTheirRunningTotalAsCounters()
+    {
+        using var meter = new Meter("Test.ObservableCounter");
+        using var exporter = new PrometheusExporter(meter);
+        double total = 1.5;
+        meter.CreateObservableCounter("paused_seconds_total", () => total, "s", "Paused.");
+        var lines = exporter.Scrape().Split('\n');
+        Assert.Contains("# TYPE paused_seconds_total counter", lines);
+        Assert.Contains("paused_seconds_total 1.5", lines);
+        total = 4;
+        Assert.Contains("paused_seconds_total 4", exporter.Scrape().Split('\n')); // the total as observed, not added to the last one
+    }
+
+    [Fact]
     public void OtherMetersAreIgnored()
     {
         using var mine = new Meter("Test.Mine");

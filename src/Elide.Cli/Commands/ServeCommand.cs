@@ -44,13 +44,19 @@ internal static class ServeCommand
         var body = new Option<long>("--max-body-bytes") { Description = "Largest request body (413 beyond).", DefaultValueFactory = _ => defaults.MaxRequestBodyBytes };
         var reload = new Option<double>("--reload-poll-ms") { Description = "Poll interval for model file changes (hot reload); 0 disables.", DefaultValueFactory = _ => defaults.ReloadPollInterval.TotalMilliseconds };
         var hold = new Option<double>("--recovery-hold-ms") { Description = "How long lower load must last before each step back to more depth.", DefaultValueFactory = _ => defaults.RecoveryHold.TotalMilliseconds };
+        var engineCpus = new Option<string?>("--engine-cpus")
+        {
+            Description = "Run the engine's threads (batches, kernel workers) only on these CPUs (Linux; list like 0 or 0-3,6) and every other "
+                + "thread elsewhere, so request parsing and response writing never preempt a batch. --threads defaults to their count.",
+        };
+        var ioCpus = new Option<string?>("--io-cpus") { Description = "CPUs for HTTP and runtime threads with --engine-cpus (default: the process's other CPUs)." };
         var logFormat = new Option<string>("--log-format") { Description = "text or json (structured).", DefaultValueFactory = _ => "text" };
         logFormat.AcceptOnlyFromAmong("text", "json");
 
         var cmd = new Command("serve", "Serve models over HTTP (Open Inference Protocol / KServe v2 REST) with dynamic batching; " +
             "under load, choose a shallower configuration from the Pareto front per batch so p99 latency meets --slo-p99-ms.")
         {
-            model, front, host, port, slo, floor, threads, config, maxBatch, delay, queue, headroom, noAdmission, feedback, body, reload, hold, logFormat,
+            model, front, host, port, slo, floor, threads, config, maxBatch, delay, queue, headroom, noAdmission, feedback, body, reload, hold, engineCpus, ioCpus, logFormat,
         };
         cmd.SetAction(p => CliErrors.Guard(() =>
         {
@@ -69,13 +75,17 @@ internal static class ServeCommand
             }).ToList();
             foreach (var name in fronts.Keys.Where(n => specs.All(s => s.Name != n)))
                 throw new ArgumentException($"--front names model '{name}', which is not served (models: {string.Join(", ", specs.Select(s => s.Name))})");
+            var engine = p.GetValue(engineCpus) is { } e ? CpuPartition.ParseList(e, "--engine-cpus") : null;
             var options = new ServerOptions
             {
                 Host = p.GetValue(host)!,
                 Port = p.GetValue(port),
                 SloP99Ms = p.GetValue(slo),
                 AccuracyFloor = p.GetValue(floor),
-                Threads = p.GetValue(threads),
+                // With a partition, one kernel thread per engine CPU unless told otherwise.
+                Threads = engine is not null && p.GetResult(threads) is null or { Implicit: true } ? engine.Length : p.GetValue(threads),
+                EngineCpus = engine,
+                IoCpus = p.GetValue(ioCpus) is { } io ? CpuPartition.ParseList(io, "--io-cpus") : null,
                 FixedConfig = p.GetValue(config),
                 MaxBatchSize = p.GetValue(maxBatch),
                 MaxQueueDelayMs = p.GetValue(delay),

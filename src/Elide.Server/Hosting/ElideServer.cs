@@ -24,6 +24,12 @@ public static class ElideServer
         services.AddSingleton<IReadOnlyList<ModelSpec>>(models);
         services.AddSingleton<ServerMetrics>();
         services.AddSingleton(sp => new PrometheusExporter(sp.GetRequiredService<ServerMetrics>().Meter));
+        if (options.EngineCpus is not null)
+        {
+            var (engine, io) = options.ResolveCpuPartition(CpuPartition.AllowedCpus())!.Value;
+            services.AddSingleton(sp => new CpuPartition(engine, io, sp.GetRequiredService<ILogger<CpuPartition>>()));
+            services.AddHostedService(sp => sp.GetRequiredService<CpuPartition>()); // before the registry: engine threads are pinned from their start
+        }
         services.AddSingleton(sp => new ModelRegistry(models, loader, options, sp.GetRequiredService<ServerMetrics>(), sp.GetRequiredService<ILogger<ModelRegistry>>()));
         services.AddHostedService(sp => sp.GetRequiredService<ModelRegistry>());
         services.AddHostedService<ModelFileWatcher>();

@@ -65,6 +65,16 @@ public sealed record ServerOptions
     /// <summary>Time a lower load must persist before each one-step recovery of depth (hysteresis).</summary>
     public TimeSpan RecoveryHold { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// CPUs for the engine's threads (batch threads and kernel workers); null: no partition, the OS schedules every
+    /// thread anywhere. With it, every other thread runs on <see cref="IoCpus"/> (see <see cref="CpuPartition"/>).
+    /// </summary>
+    public IReadOnlyList<int>? EngineCpus { get; init; }
+
+    /// <summary>CPUs for the HTTP side and the runtime's threads; null with <see cref="EngineCpus"/> set: every CPU
+    /// the process may use that is not an engine CPU.</summary>
+    public IReadOnlyList<int>? IoCpus { get; init; }
+
     /// <summary>Structured JSON logs instead of single-line text.</summary>
     public bool JsonLogs { get; init; }
 
@@ -86,5 +96,34 @@ public sealed record ServerOptions
         if (!(RecoveryFraction > 0 && RecoveryFraction <= SloHeadroom))
             throw new ArgumentException($"recovery fraction must be in (0, headroom {SloHeadroom}], got {RecoveryFraction}");
         if (ReloadPollInterval < TimeSpan.Zero || RecoveryHold < TimeSpan.Zero) throw new ArgumentException("intervals must not be negative");
+        if (IoCpus is not null && EngineCpus is null) throw new ArgumentException("--io-cpus needs --engine-cpus: it names where everything but the engine runs");
+        if (EngineCpus is { } engine)
+        {
+            if (engine.Count == 0 || IoCpus is { Count: 0 }) throw new ArgumentException("--engine-cpus and --io-cpus must each name at least one CPU");
+            if (IoCpus is { } io && io.Intersect(engine).Any())
+                throw new ArgumentException($"--engine-cpus {CpuPartition.FormatList(engine)} and --io-cpus {CpuPartition.FormatList(io)} overlap on CPU {io.Intersect(engine).First()}: the point is to keep them apart");
+            if (Threads > engine.Count)
+                throw new ArgumentException($"--threads {Threads} exceeds the {engine.Count} engine CPU(s) {CpuPartition.FormatList(engine)}: kernel threads would share cores");
+        }
+    }
+
+    /// <summary>
+    /// The partition's (engine, I/O) CPUs checked against <paramref name="allowed"/> (the CPUs the process may run
+    /// on), with the I/O set defaulted to the allowed CPUs that are not engine CPUs; null without a partition.
+    /// </summary>
+    /// <exception cref="ArgumentException">A CPU the process may not use, or no CPU left for the I/O side.</exception>
+    public (int[] Engine, int[] Io)? ResolveCpuPartition(IReadOnlyCollection<int> allowed)
+    {
+        if (EngineCpus is not { } engine) return null;
+        foreach (var (option, cpus) in new[] { ("--engine-cpus", engine), ("--io-cpus", IoCpus ?? []) })
+        {
+            var outside = cpus.Where(c => !allowed.Contains(c)).ToList();
+            if (outside.Count > 0)
+                throw new ArgumentException($"{option} {CpuPartition.FormatList(cpus)}: the process may only run on CPUs {CpuPartition.FormatList(allowed)} (not {CpuPartition.FormatList(outside)})");
+        }
+        var io = IoCpus?.ToArray() ?? allowed.Except(engine).ToArray();
+        if (io.Length == 0)
+            throw new ArgumentException($"--engine-cpus {CpuPartition.FormatList(engine)} takes every CPU the process may use ({CpuPartition.FormatList(allowed)}); leave one for HTTP or name --io-cpus");
+        return (engine.ToArray(), io);
     }
 }

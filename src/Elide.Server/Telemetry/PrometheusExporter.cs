@@ -101,6 +101,7 @@ public sealed class PrometheusExporter : IDisposable
             switch (state.Type)
             {
                 case "gauge": series.Value = value; break;
+                case "counter" when instrument.IsObservable: series.Value = value; break; // observable counters report running totals
                 case "counter": series.Value += value; break;
                 default:
                     int bucket = 0;
@@ -116,7 +117,7 @@ public sealed class PrometheusExporter : IDisposable
     private static string TypeOf(Instrument instrument)
     {
         var generic = instrument.GetType().IsGenericType ? instrument.GetType().GetGenericTypeDefinition() : instrument.GetType();
-        if (generic == typeof(Counter<>)) return "counter";
+        if (generic == typeof(Counter<>) || generic == typeof(ObservableCounter<>)) return "counter";
         if (generic == typeof(Histogram<>)) return "histogram";
         return "gauge"; // observable gauges, up-down counters
     }

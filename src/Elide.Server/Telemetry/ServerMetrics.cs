@@ -63,6 +63,15 @@ public sealed class ServerMetrics : IDisposable
         Meter.CreateObservableGauge("elide_configuration_info", () => States().Select(s => new Measurement<int>(1,
                 new KeyValuePair<string, object?>("model", s.Model), new KeyValuePair<string, object?>("config", s.Config))),
             null, "The configuration (skip mask) in force, as a label.");
+        // The process's garbage collector: a pause stops the engine thread with everything else, so pauses show up
+        // directly in the latency tail.
+        Meter.CreateObservableCounter("elide_gc_pause_seconds_total", () => GC.GetTotalPauseDuration().TotalSeconds, "s",
+            "Time the process spent paused by garbage collections (process-wide).");
+        Meter.CreateObservableCounter("elide_gc_collections_total", () => Enumerable.Range(0, GC.MaxGeneration + 1)
+                .Select(g => new Measurement<long>(GC.CollectionCount(g), new KeyValuePair<string, object?>("generation", g.ToString(System.Globalization.CultureInfo.InvariantCulture)))),
+            null, "Garbage collections by generation (a generation-2 collection also counts in 0 and 1; process-wide).");
+        Meter.CreateObservableCounter("elide_allocated_bytes_total", () => GC.GetTotalAllocatedBytes(), "By",
+            "Bytes allocated on the managed heap (process-wide).");
     }
 
     /// <summary>The meter.</summary>
