@@ -11,7 +11,7 @@ The Pareto front used by both modes is, with --front, a trained model's real fro
 validation accuracies); without it, one written by this script from the server's own default ladder (its masks and
 MACs) with SYNTHETIC accuracies, see synthetic_accuracy().
 """
-import argparse, atexit, csv, json, os, random, signal, socket, statistics, subprocess, sys, time, urllib.request
+import argparse, atexit, csv, json, os, random, signal, socket, statistics, struct, subprocess, sys, time, urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # ELIDE_CLI_DLL points at another build (paired A/B of two builds).
@@ -156,7 +156,7 @@ def hey(args, rate, csv_path, workers=None):
     period = groups * per_group / rate if rate else 0
     procs = []
     for g in range(groups):
-        cmd = (["taskset", "-c", args.client_cpus] if args.client_cpus else []) + (["nice", "-n", str(args.client_nice)] if args.client_nice else []) + ["hey", "-z", f"{args.seconds}s", "-c", str(per_group), "-m", "POST", "-T", "application/json",
+        cmd = (["taskset", "-c", args.client_cpus] if args.client_cpus else []) + (["nice", "-n", str(args.client_nice)] if args.client_nice else []) + ["hey", "-z", f"{args.seconds}s", "-c", str(per_group), "-m", "POST"] + args.body_headers + [
                "-D", args.body, "-t", "30", "-o", "csv"]
         if rate:
             cmd += ["-q", f"{rate / (groups * per_group):.4f}"]
@@ -221,6 +221,8 @@ def main():
     p.add_argument("--engine-cpus", help="passed to elide serve: the engine's threads on these CPUs, the server's other threads on the rest of --server-cpus")
     p.add_argument("--server-cpus", help="pin the server to these CPUs (taskset list, e.g. 0)")
     p.add_argument("--server-wrapper", help="command the server runs under, e.g. 'chrt -b 0' (Linux SCHED_BATCH scheduling)")
+    p.add_argument("--binary", action="store_true",
+                   help="send the input with the protocol's binary tensor extension (raw floats after a JSON header) instead of a JSON data array")
     p.add_argument("--client-nice", type=int, default=0,
                    help="run the load generator at this nice value; negative (root) lets it read responses the moment they arrive when it shares a CPU with the server's HTTP threads")
     p.add_argument("--client-cpus", help="pin the load generator to these CPUs (e.g. 1), so it never steals the server's core")
@@ -240,10 +242,21 @@ def main():
     for d in shape:
         count *= d
     rng = random.Random(7)
-    args.body = os.path.join(args.out, "request.json")
-    with open(args.body, "w") as f:
-        json.dump({"inputs": [{"name": meta["inputs"][0]["name"], "shape": shape, "datatype": "FP32",
-                               "data": [round(rng.random(), 4) for _ in range(count)]}]}, f)
+    pixels = [round(rng.random(), 4) for _ in range(count)]
+    if args.binary:
+        # The protocol's binary tensor extension: a JSON header, then the raw little-endian floats, the header's
+        # length in Inference-Header-Content-Length; the logits come back as JSON.
+        header = json.dumps({"inputs": [{"name": meta["inputs"][0]["name"], "shape": shape, "datatype": "FP32",
+                                         "parameters": {"binary_data_size": 4 * count}}]}).encode()
+        args.body = os.path.join(args.out, "request.bin")
+        with open(args.body, "wb") as f:
+            f.write(header + struct.pack(f"<{count}f", *pixels))
+        args.body_headers = ["-T", "application/octet-stream", "-H", f"Inference-Header-Content-Length: {len(header)}"]
+    else:
+        args.body = os.path.join(args.out, "request.json")
+        with open(args.body, "w") as f:
+            json.dump({"inputs": [{"name": meta["inputs"][0]["name"], "shape": shape, "datatype": "FP32", "data": pixels}]}, f)
+        args.body_headers = ["-T", "application/json"]
 
     ladder = meta["elide"]["front"]
     if args.front:

@@ -42,6 +42,7 @@ public class ServeCpuPartitionTests
             var started = await Task.WhenAny(listening.Task, Task.Delay(TimeSpan.FromSeconds(60)));
             Assert.True(started == listening.Task, "server did not start: " + string.Join('\n', log));
             Assert.Contains(log, l => l.Contains($"engine threads on CPUs {engine}, HTTP and runtime threads on CPUs {io}"));
+            Assert.Contains(log, l => l.Contains("latency feedback on")); // the partition's default
 
             // New threads are pinned by the next sweep (every 100 ms), so look until the picture is right or time is up.
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);

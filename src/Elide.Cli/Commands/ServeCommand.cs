@@ -35,11 +35,12 @@ internal static class ServeCommand
             DefaultValueFactory = _ => defaults.SloHeadroom,
         };
         var noAdmission = new Option<bool>("--no-slo-admission") { Description = "Queue requests even when their predicted completion misses the SLO (only --max-queue bounds the queue)." };
-        var feedback = new Option<bool>("--latency-feedback")
+        var feedback = new Option<bool?>("--latency-feedback")
         {
             Description = $"Measure how much later than predicted answered requests finish (p99 over the last {Elide.Server.Adaptive.TailGuard.Window}) and plan admission and "
                 + $"depth with 0.9 x SLO minus that margin when it is below --slo-headroom x SLO (at least {Elide.Server.Adaptive.TailGuard.MinScale} of it). Off by default: "
-                + "it trades throughput for tail latency, and on a shared core its p99 gain was inconsistent (docs/serving.md).",
+                + "it trades throughput for tail latency, and on a shared core its p99 gain was inconsistent (docs/serving.md). "
+                + "On by default with --engine-cpus, where batch times are steady and it raised throughput as well (--latency-feedback false turns it off).",
         };
         var body = new Option<long>("--max-body-bytes") { Description = "Largest request body (413 beyond).", DefaultValueFactory = _ => defaults.MaxRequestBodyBytes };
         var reload = new Option<double>("--reload-poll-ms") { Description = "Poll interval for model file changes (hot reload); 0 disables.", DefaultValueFactory = _ => defaults.ReloadPollInterval.TotalMilliseconds };
@@ -91,7 +92,7 @@ internal static class ServeCommand
                 MaxQueueDelayMs = p.GetValue(delay),
                 MaxQueueImages = p.GetValue(queue),
                 AdmitByPrediction = !p.GetValue(noAdmission),
-                LatencyFeedback = p.GetValue(feedback),
+                LatencyFeedback = p.GetValue(feedback) ?? engine is not null,
                 SloHeadroom = p.GetValue(headroom),
                 // Recovery must fit a tighter budget than planning; keep its default ratio below a lowered headroom.
                 RecoveryFraction = Math.Min(defaults.RecoveryFraction, defaults.RecoveryFraction / defaults.SloHeadroom * p.GetValue(headroom)),

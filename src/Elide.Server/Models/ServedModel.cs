@@ -154,9 +154,10 @@ public sealed class ServedModel
 
         var started = System.Diagnostics.Stopwatch.StartNew();
         Ladder = OperatingLadder.Build(PlanFor, BlockCount, Front, options.FixedConfig, options.AccuracyFloor, planSizes, options.CalibrationRuns);
-        logger.LogInformation("Loaded {Model} v{Version}: {Levels} configurations ({Source}), batch plans {PlanSizes}, calibrated in {Seconds:0.0} s; full-depth batch-{MaxBatch} latency {Ms:0.00} ms",
+        logger.LogInformation("Loaded {Model} v{Version}: {Levels} configurations ({Source}), batch plans {PlanSizes}, calibrated in {Seconds:0.0} s; full-depth batch-{MaxBatch} latency {Ms:0.00} ms; latency feedback {Feedback}",
             Name, Version, Ladder.Points.Count, IsFixed ? "fixed --config" : Front is null ? "default ladder, accuracy unknown" : "Pareto front",
-            string.Join(",", planSizes), started.Elapsed.TotalSeconds, MaxBatchSize, Ladder.Latency.PredictMs(0, planSizes.Length - 1));
+            string.Join(",", planSizes), started.Elapsed.TotalSeconds, MaxBatchSize, Ladder.Latency.PredictMs(0, planSizes.Length - 1),
+            options.LatencyFeedback ? "on" : "off");
         Guard = options.LatencyFeedback ? new TailGuard(options.SloP99Ms, options.PlanningBudgetMs) : null;
         Controller = new AdaptiveController(Ladder, options.SloP99Ms, options.SloHeadroom, options.RecoveryFraction, options.RecoveryHold.TotalMilliseconds, MaxBatchSize, Guard);
         Scheduler = new BatchScheduler(Name, Version, PlanFor, Ladder, Controller, Guard, InputLength, OutputLength, options, metrics, logger);
