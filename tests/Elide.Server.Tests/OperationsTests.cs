@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using Elide.Adaptive;
@@ -55,8 +56,10 @@ public sealed class OperationsTests
         // Every level predicted at 40 ms per one-image batch (5 ms for larger ones, so keeping the engine fed needs
         // only 10 ms): a lone arrival fits the 80 ms budget.
         var latency = model.Ladder.Latency;
-        for (int level = 0; level < model.Ladder.Points.Count; level++)
-            for (int size = 0; size < latency.PlanSizes.Count; size++) latency.Observe(level, size, size == 0 ? 40 : 5);
+        // (Observed often enough that the running means forget the request just served.)
+        for (int repeat = 0; repeat < 100; repeat++)
+            for (int level = 0; level < model.Ladder.Points.Count; level++)
+                for (int size = 0; size < latency.PlanSizes.Count; size++) latency.Observe(level, size, size == 0 ? 40 : 5);
         Assert.False(model.Scheduler.RefusesNow(out _));
 
         // Answers 70 ms behind their predictions: the budget becomes max(90 − 70, a quarter of 80) = 20 ms; refused.
@@ -70,6 +73,34 @@ public sealed class OperationsTests
         // Predictions that come true again restore it.
         for (int i = 0; i < TailGuard.Window; i++) guard.Record(10, 10);
         Assert.Equal(1, guard.Scale);
+        Assert.False(model.Scheduler.RefusesNow(out _));
+    }
+
+    [Fact]
+    public async Task AdmissionPredictsAtTheDepthTheArrivalRateNeedsNotAtTheFastest()
+    {
+        using var factory = new ServerFactory(ServerFactory.Defaults with { SloP99Ms = 100, AdmitByPrediction = true });
+        var client = factory.CreateClient();
+        var model = factory.Registry.Find("tiny")!;
+        Assert.Equal(HttpStatusCode.OK, (await Requests.Infer(client, TinyModelLoader.Image(1))).StatusCode);
+        int fastest = model.Ladder.Points.Count - 1;
+        Assert.True(fastest > 0);
+        // A lone image: 90 ms at full depth (over the 80 ms budget), 10 ms at the fastest level; full batches take
+        // 5 ms at every level, so full depth alone keeps up with a trickle of arrivals.
+        var latency = model.Ladder.Latency;
+        for (int repeat = 0; repeat < 100; repeat++)
+            for (int level = 0; level <= fastest; level++)
+                for (int size = 0; size < latency.PlanSizes.Count; size++)
+                    latency.Observe(level, size, size > 0 ? 5 : level == 0 ? 90 : 10);
+
+        // One request so far: full depth is sustainable, so a request it would finish late is refused (admitting what
+        // the fastest level could finish would fill the queue until only the fastest level fit).
+        Assert.Equal(0, model.Controller.SustainableLevel(Stopwatch.GetElapsedTime(0, Stopwatch.GetTimestamp()).TotalMilliseconds));
+        Assert.True(model.Scheduler.RefusesNow(out _));
+
+        // A flood of arrivals no level keeps up with: the fastest level is the plan, and it fits.
+        model.Controller.RecordArrival(1_000_000, Stopwatch.GetElapsedTime(0, Stopwatch.GetTimestamp()).TotalMilliseconds);
+        Assert.Equal(fastest, model.Controller.SustainableLevel(Stopwatch.GetElapsedTime(0, Stopwatch.GetTimestamp()).TotalMilliseconds));
         Assert.False(model.Scheduler.RefusesNow(out _));
     }
 
