@@ -16,7 +16,7 @@ namespace Elide.Kernels;
 /// The algorithm is chosen per shape (<see cref="Method"/>):
 /// "gemm-1x1" for 1×1, stride 1, unpadded (the image already is the GEMM's B: [InC × H·W], used in place);
 /// "depthwise-direct" for Groups = InChannels = OutChannels (see <see cref="DepthwiseConvolution"/>);
-/// "direct-nchw8c" on AVX2 machines (without AVX-512) for ungrouped layers with a multiple of 8 input channels
+/// "direct-nchw8c" on AVX2 and AVX-512 machines for ungrouped layers with a multiple of 8 input channels
 /// (see <see cref="DirectConvolution"/>); "implicit-gemm" otherwise (see <see cref="ImplicitGemmConvolution"/>),
 /// per group.
 /// Bias, residual and activation are applied as each tile is stored. With a pool, batches of 2 or more are split by
@@ -104,7 +104,7 @@ public sealed unsafe class Conv2dKernel
         }
         else if (method == ConvolutionMethod.Direct)
         {
-            direct = new DirectConvolution(g, weights);
+            direct = new DirectConvolution(g, weights, rowTiles: Vector512.IsHardwareAccelerated && Avx512F.IsSupported);
             slotFloats = direct.ImageFloats;
             prefetchOutput = g.OutputLength * sizeof(float) >= PrefetchOutputBytes;
         }
@@ -132,11 +132,12 @@ public sealed unsafe class Conv2dKernel
     }
 
     /// <summary>
-    /// Whether ungrouped layers with 8k input channels run "direct-nchw8c": on AVX2 with FMA and without AVX-512,
-    /// where its 8-channel blocks fill a vector register (resnet20 at batch 64, one Zen 3 core: see
-    /// docs/benchmarks.md). With AVX-512 the 16-wide implicit GEMM stays.
+    /// Whether ungrouped layers with 8k input channels run "direct-nchw8c": wherever AVX2 and FMA are (with AVX-512,
+    /// on its row tiles). Per layer it measured 1.3–2.0× the implicit GEMM on a Zen 3 core (AVX2) and 1.04–1.73× on a
+    /// Zen 5 core (AVX-512), every ResNet 3×3 layer with 16 or more input channels (docs/benchmarks-kernels.md).
+    /// Without hardware vectors its tiles would run Vector256/Vector512 in software, so the GEMM stays there.
     /// </summary>
-    internal static bool PreferDirect => Fma.IsSupported && Vector256.IsHardwareAccelerated && !Vector512.IsHardwareAccelerated;
+    internal static bool PreferDirect => Fma.IsSupported && Vector256.IsHardwareAccelerated;
 
     /// <summary>The shapes this kernel was built for.</summary>
     public Conv2dGeometry Geometry { get; }

@@ -7,9 +7,18 @@ namespace Elide.Kernels;
 
 /// <summary>
 /// Direct convolution on a channel-blocked copy of the input (Groups = 1): the image is staged once as padded
-/// NCHW8c, [⌈C/8⌉][Hp][Wp][8], and each output tile of 16 channels × 6 output positions is accumulated in 12
-/// vector registers, vectorized along output channels: per input channel and tap, two weight vectors and six
-/// broadcast input values feed 12 FMAs.
+/// NCHW8c, [⌈C/8⌉][Hp][Wp][8], and each register tile of output channels × output positions is accumulated in
+/// vector registers, vectorized along output channels: per input channel and tap, the tile's weight vectors and one
+/// broadcast input value per position feed its FMAs. Two tile shapes:
+/// <list type="bullet">
+/// <item>AVX2 ("chunk" tiles): 16 channels (two Vector256) × 6 positions of a flat chunk of 48, which may span output
+/// rows, each position with its own input pointer.</item>
+/// <item>AVX-512 ("row" tiles, horizontal stride 1 or 2): 32 channels (two Vector512) × up to 12 positions, or 16
+/// channels × up to 14 when the layer has at most 16 outputs, all in one output row, so every position's input is a
+/// constant distance from the first's (one pointer, immediate offsets). A row of OW positions is cut into
+/// ⌈OW / max⌉ tiles of equal width; the last one is moved back to end at the row's end when it would overrun
+/// (recomputing a few positions rather than running a narrower kernel).</item>
+/// </list>
 /// </summary>
 /// <remarks>
 /// Unlike <see cref="ImplicitGemmConvolution"/>, whose vectors run along output columns and so compute the
@@ -21,15 +30,12 @@ namespace Elide.Kernels;
 /// <see cref="ConvOutput"/>. Weights are packed per 16 output channels as [tap (cb, kh, kw)][c mod 8][16], zero
 /// for channels past InChannels or OutChannels.
 /// </remarks>
-internal sealed unsafe class DirectConvolution
+internal sealed unsafe partial class DirectConvolution
 {
-    /// <summary>Output channels per register tile (two vectors).</summary>
-    public const int OcTile = 16;
-
-    /// <summary>Output positions per register tile.</summary>
+    /// <summary>Output positions per chunk tile (AVX2).</summary>
     public const int PositionTile = 6;
 
-    /// <summary>Output positions staged and transposed together: a multiple of the position tile and of 8.</summary>
+    /// <summary>Output positions staged and transposed together by chunk tiles: a multiple of the position tile and of 8.</summary>
     public const int Chunk = 48;
 
     private readonly Conv2dGeometry g;
@@ -39,13 +45,30 @@ internal sealed unsafe class DirectConvolution
     private readonly float* weights;
     private readonly int* tapOffsets;      // per (cb, kh, kw): float offset from a position's top-left input
     private readonly int* positionOffsets; // per output position oh·OW + ow: float offset of its top-left input
+    private readonly delegate*<float*, int, int*, float*, float*, void> rowTile; // null: chunk tiles
+    private readonly int rowPositions, rowTiles, rowsPerUnit;
 
-    public DirectConvolution(in Conv2dGeometry geometry, ReadOnlySpan<float> weightsOihw)
+    /// <param name="geometry">The layer.</param>
+    /// <param name="weightsOihw">Its weights, [OutChannels, InChannels, KernelHeight, KernelWidth].</param>
+    /// <param name="rowTiles">Use AVX-512 row tiles where the stride allows; false forces the AVX2 chunk tiles.</param>
+    public DirectConvolution(in Conv2dGeometry geometry, ReadOnlySpan<float> weightsOihw, bool rowTiles)
     {
         g = geometry;
         channelBlocks = (g.InChannels + 7) / 8;
         paddedWidth = g.InWidth + g.PadLeft + g.PadRight;
         taps = channelBlocks * g.KernelHeight * g.KernelWidth;
+        if (rowTiles && g.StrideWidth is 1 or 2)
+        {
+            OcTile = g.OutChannels <= 16 ? 16 : 32;
+            int max = MaxRowPositions(OcTile);
+            this.rowTiles = (g.OutWidth + max - 1) / max;
+            rowPositions = (g.OutWidth + this.rowTiles - 1) / this.rowTiles;
+            rowTile = RowTileKernel(OcTile, rowPositions, g.StrideWidth);
+            // Whole rows per unit, about a chunk's worth of positions: finishing transposes 8 positions at a time, so
+            // a lone 7-wide row would be all tail.
+            rowsPerUnit = Math.Clamp((Chunk + g.OutWidth - 1) / g.OutWidth, 1, g.OutHeight);
+        }
+        else OcTile = 16;
         OcTiles = (g.OutChannels + OcTile - 1) / OcTile;
         Positions = g.OutHeight * g.OutWidth;
         ChannelBlockStride = (long)(g.InHeight + g.PadTop + g.PadBottom) * paddedWidth * 8;
@@ -68,7 +91,9 @@ internal sealed unsafe class DirectConvolution
         // [oc tile][tap][c mod 8][16 output channels]
         int kernelArea = g.KernelHeight * g.KernelWidth;
         long tileFloats = (long)taps * 8 * OcTile;
-        weightStorage = GC.AllocateArray<float>(checked((int)Math.Max(OcTiles * tileFloats, 1)), pinned: true);
+        // 64-byte aligned (16 floats of slack): a 512-bit weight load that straddles two cache lines costs two.
+        weightStorage = GC.AllocateArray<float>(checked((int)(OcTiles * tileFloats + 16)), pinned: true);
+        int align = (int)((64 - (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(weightStorage)) % 64) % 64) / sizeof(float);
         for (int oc = 0; oc < g.OutChannels; oc++)
         {
             int tile = oc / OcTile, lane = oc % OcTile;
@@ -77,13 +102,19 @@ internal sealed unsafe class DirectConvolution
                 for (int k = 0; k < kernelArea; k++)
                 {
                     int tap = (c / 8) * kernelArea + k;
-                    weightStorage[tile * tileFloats + ((long)tap * 8 + c % 8) * OcTile + lane] =
+                    weightStorage[align + tile * tileFloats + ((long)tap * 8 + c % 8) * OcTile + lane] =
                         weightsOihw[(oc * g.InChannels + c) * kernelArea + k];
                 }
             }
         }
-        weights = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(weightStorage));
+        weights = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(weightStorage)) + align;
     }
+
+    /// <summary>Output channels per register tile: 16 (chunk tiles, or row tiles of layers with at most 16 outputs) or 32.</summary>
+    public int OcTile { get; }
+
+    /// <summary>Whether the AVX-512 row tiles run (else the AVX2 chunk tiles).</summary>
+    public bool RowTiles => rowTile != null;
 
     /// <summary>Groups of <see cref="OcTile"/> output channels (the last may be partly padding).</summary>
     public int OcTiles { get; }
@@ -97,8 +128,11 @@ internal sealed unsafe class DirectConvolution
     /// <summary>Floats of one staged image.</summary>
     public long ImageFloats { get; }
 
-    /// <summary>Independent pieces of one image: (output-channel tile, position chunk) pairs.</summary>
-    public int UnitCount => OcTiles * ((Positions + Chunk - 1) / Chunk);
+    /// <summary>Independent pieces of one image: (output-channel tile, position chunk) pairs, or (output-channel
+    /// tile, band of whole output rows) pairs with row tiles.</summary>
+    public int UnitCount => OcTiles * (RowTiles ? RowBands : (Positions + Chunk - 1) / Chunk);
+
+    private int RowBands => (g.OutHeight + rowsPerUnit - 1) / rowsPerUnit;
 
     /// <summary>Channel blocks of the staged image (the unit of a parallel <see cref="Build"/>).</summary>
     public int ChannelBlocks => channelBlocks;
@@ -177,6 +211,11 @@ internal sealed unsafe class DirectConvolution
     [SkipLocalsInit]
     public void Compute(float* image, in ConvOutput output, int unitStart, int unitEnd, bool prefetchOutput)
     {
+        if (RowTiles)
+        {
+            ComputeRows(image, output, unitStart, unitEnd, prefetchOutput);
+            return;
+        }
         int chunks = (Positions + Chunk - 1) / Chunk;
         var scratch = ScratchBuffers.ForCurrentThread;
         float* stage = scratch.Tiles((long)Chunk * OcTile);
@@ -198,17 +237,49 @@ internal sealed unsafe class DirectConvolution
                     image + at[Math.Min(j0 + p + 3, last)], image + at[Math.Min(j0 + p + 4, last)], image + at[Math.Min(j0 + p + 5, last)],
                     stage + p * OcTile);
             }
-            Finish(stage, output, oc0, rows, j0, count);
+            Finish(stage, OcTile, output, oc0, rows, j0, count);
+        }
+    }
+
+    /// <summary>The row-tile form of <see cref="Compute"/>: a unit is one output-channel tile of a band of
+    /// <see cref="rowsPerUnit"/> output rows (the last band may be shorter).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
+    private void ComputeRows(float* image, in ConvOutput output, int unitStart, int unitEnd, bool prefetchOutput)
+    {
+        int width = g.OutWidth, bands = RowBands;
+        var scratch = ScratchBuffers.ForCurrentThread;
+        float* stage = scratch.Tiles((long)rowsPerUnit * width * OcTile);
+        long tileFloats = (long)taps * 8 * OcTile;
+        for (int unit = unitStart; unit < unitEnd; unit++)
+        {
+            int ocTile = unit / bands, band = unit - ocTile * bands;
+            int row0 = band * rowsPerUnit, rowCount = Math.Min(rowsPerUnit, g.OutHeight - row0);
+            int j0 = row0 * width, count = rowCount * width;
+            float* tileWeights = weights + ocTile * tileFloats;
+            int oc0 = ocTile * OcTile, rows = Math.Min(OcTile, g.OutChannels - oc0);
+            if (prefetchOutput) output.Prefetch(oc0, rows, j0, count);
+            for (int r = 0; r < rowCount; r++)
+            {
+                int rowStart = j0 + r * width;
+                float* rowStage = stage + (long)r * width * OcTile;
+                for (int t = 0; t < rowTiles; t++)
+                {
+                    int ow = Math.Min(t * rowPositions, width - rowPositions);
+                    rowTile(tileWeights, taps, tapOffsets, image + positionOffsets[rowStart + ow], rowStage + ow * OcTile);
+                }
+            }
+            Finish(stage, OcTile, output, oc0, rows, j0, count);
         }
     }
 
     /// <summary>
-    /// Stores staged results, [position][16 channels] for positions [j0, j0 + count), as output channels
+    /// Stores staged results, [position][<paramref name="stride"/> channels] for positions [j0, j0 + count), as output channels
     /// [oc0, oc0 + rows) of the NCHW output: y = act(acc + bias + residual). With AVX, eight positions × eight
     /// channels at a time are transposed in registers and finished there (output position j is NCHW offset j).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Finish(float* stage, in ConvOutput output, int oc0, int rows, int j0, int count)
+    private static void Finish(float* stage, int stride, in ConvOutput output, int oc0, int rows, int j0, int count)
     {
         var activation = output.Activation;
         if (!Avx.IsSupported || activation.Kind == ActivationKind.Tanh)
@@ -220,7 +291,7 @@ internal sealed unsafe class DirectConvolution
                 float* dst = output.Output + (long)oc * output.OutPlane + j0;
                 float* residual = output.Residual == null ? null : output.Residual + (long)oc * output.OutPlane + j0;
                 for (int p = 0; p < count; p++)
-                    dst[p] = activation.Apply(stage[p * OcTile + r] + bias + (residual == null ? 0f : residual[p]));
+                    dst[p] = activation.Apply(stage[p * stride + r] + bias + (residual == null ? 0f : residual[p]));
             }
             return;
         }
@@ -228,13 +299,13 @@ internal sealed unsafe class DirectConvolution
         switch (activation.Kind)
         {
             case ActivationKind.None:
-                FinishVectors(stage, output, oc0, rows, j0, count, new EpilogueKernels.Identity256());
+                FinishVectors(stage, stride, output, oc0, rows, j0, count, new EpilogueKernels.Identity256());
                 break;
             case ActivationKind.Relu:
-                FinishVectors(stage, output, oc0, rows, j0, count, new EpilogueKernels.Relu256());
+                FinishVectors(stage, stride, output, oc0, rows, j0, count, new EpilogueKernels.Relu256());
                 break;
             default:
-                FinishVectors(stage, output, oc0, rows, j0, count, new EpilogueKernels.VectorActivation256(activation));
+                FinishVectors(stage, stride, output, oc0, rows, j0, count, new EpilogueKernels.VectorActivation256(activation));
                 break;
         }
     }
@@ -242,7 +313,7 @@ internal sealed unsafe class DirectConvolution
     /// <summary>The AVX part of <see cref="Finish"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
-    private static void FinishVectors<TAct>(float* stage, in ConvOutput output, int oc0, int rows, int j0, int count, TAct act)
+    private static void FinishVectors<TAct>(float* stage, int stride, in ConvOutput output, int oc0, int rows, int j0, int count, TAct act)
         where TAct : struct, EpilogueKernels.IVectorActivation256
     {
         float* tail = stackalloc float[8];
@@ -250,10 +321,10 @@ internal sealed unsafe class DirectConvolution
         {
             for (int p = 0; p < count; p += 8)
             {
-                float* s = stage + p * OcTile + half * 8;
-                Transpose(Avx.LoadVector256(s), Avx.LoadVector256(s + OcTile), Avx.LoadVector256(s + 2 * OcTile),
-                    Avx.LoadVector256(s + 3 * OcTile), Avx.LoadVector256(s + 4 * OcTile), Avx.LoadVector256(s + 5 * OcTile),
-                    Avx.LoadVector256(s + 6 * OcTile), Avx.LoadVector256(s + 7 * OcTile),
+                float* s = stage + p * stride + half * 8;
+                Transpose(Avx.LoadVector256(s), Avx.LoadVector256(s + stride), Avx.LoadVector256(s + 2 * stride),
+                    Avx.LoadVector256(s + 3 * stride), Avx.LoadVector256(s + 4 * stride), Avx.LoadVector256(s + 5 * stride),
+                    Avx.LoadVector256(s + 6 * stride), Avx.LoadVector256(s + 7 * stride),
                     out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7);
                 int n = Math.Min(8, count - p), channels = Math.Min(8, rows - half * 8);
                 int oc = oc0 + half * 8;
@@ -292,7 +363,7 @@ internal sealed unsafe class DirectConvolution
     }
 
     /// <summary>
-    /// One register tile: out[p][0..16) = Σ_tap Σ_c w[tap][c][0..16) · x_p[tapOffset[tap] + c] for the six
+    /// One chunk tile (AVX2): out[p][0..16) = Σ_tap Σ_c w[tap][c][0..16) · x_p[tapOffset[tap] + c] for the six
     /// positions x_0..x_5, written to <paramref name="stage"/> as six rows of 16 floats.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -371,7 +442,7 @@ internal sealed unsafe class DirectConvolution
             b = Vector256.Create(x3[o + 7]); a30 = Vector256.FusedMultiplyAdd(w0, b, a30); a31 = Vector256.FusedMultiplyAdd(w1, b, a31);
             b = Vector256.Create(x4[o + 7]); a40 = Vector256.FusedMultiplyAdd(w0, b, a40); a41 = Vector256.FusedMultiplyAdd(w1, b, a41);
             b = Vector256.Create(x5[o + 7]); a50 = Vector256.FusedMultiplyAdd(w0, b, a50); a51 = Vector256.FusedMultiplyAdd(w1, b, a51);
-            w += 8 * OcTile;
+            w += 8 * 16;
         }
         a00.Store(stage);
         a01.Store(stage + 8);

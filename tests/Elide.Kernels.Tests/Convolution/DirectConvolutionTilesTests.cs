@@ -1,0 +1,79 @@
+using Elide.Kernels.Tests.Gemm;
+
+namespace Elide.Kernels.Tests.Convolution;
+
+/// <summary>
+/// Both register-tile shapes of the direct convolution against the double-precision reference, on every machine:
+/// the AVX-512 row tiles run through Vector512's software path where the hardware lacks it, and the AVX2 chunk tiles
+/// are forced, so neither shape depends on where the suite runs. (Conv2dKernelTests covers the shape each machine
+/// chooses, through the public kernel.)
+/// </summary>
+public unsafe class DirectConvolutionTilesTests
+{
+    /// <summary>Output widths 1–30 reach every row-tile width of both channel tiles (1–14 positions of 16 channels,
+    /// 1–12 of 32) and rows cut into two or three tiles with an overlapping last one.</summary>
+    public static TheoryData<int, int, bool> Layers()
+    {
+        var data = new TheoryData<int, int, bool>();
+        foreach (int outChannels in new[] { 5, 16, 17, 48 })
+            foreach (int stride in new[] { 1, 2, 3 })
+                foreach (bool rows in new[] { true, false })
+                    data.Add(outChannels, stride, rows);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Layers))]
+    public void EveryOutputWidthMatchesReference(int outChannels, int stride, bool rowTiles)
+    {
+        for (int outWidth = 1; outWidth <= 30; outWidth++)
+        {
+            int inWidth = (outWidth - 1) * stride + 3 - 2; // 3-wide kernel, padding 1 on each side
+            var g = new Conv2dGeometry(1, 11, 4, inWidth, outChannels, 3, 3, stride, stride, 1, 1, 1, 1);
+            Assert.Equal(outWidth, g.OutWidth);
+            Check(g, rowTiles, expectRows: rowTiles && stride <= 2);
+        }
+    }
+
+    [Fact]
+    public void RowTilesHandleDilationAsymmetricPaddingAndManyChannelBlocks()
+    {
+        Check(new Conv2dGeometry(1, 24, 19, 17, 40, 5, 5, 2, 2, 3, 4, 1, 2, 2, 2), rowTiles: true, expectRows: true);
+        Check(new Conv2dGeometry(1, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1), rowTiles: true, expectRows: true);
+        Check(new Conv2dGeometry(1, 16, 1, 1, 1, 1, 1), rowTiles: true, expectRows: true);
+        Check(new Conv2dGeometry(1, 8, 5, 20, 16, 3, 3, 1, 1, 1, 1, 1, 1), rowTiles: true, expectRows: true); // bands of 3 + 2 rows
+    }
+
+    private static void Check(Conv2dGeometry g, bool rowTiles, bool expectRows)
+    {
+        var x = GemmReference.RandomArray((int)g.InputLength, 1);
+        var w = GemmReference.RandomArray((int)g.WeightLength, 2);
+        var b = GemmReference.RandomArray(g.OutChannels, 3);
+        var r = GemmReference.RandomArray((int)g.OutputLength, 4);
+        var (expected, magnitude) = ConvReference.Compute(g, x, w, b, r);
+
+        var direct = new DirectConvolution(g, w, rowTiles);
+        Assert.Equal(expectRows, direct.RowTiles);
+        Assert.Equal(expectRows && g.OutChannels > 16 ? 32 : 16, direct.OcTile);
+        var image = new float[direct.ImageFloats];
+        Array.Fill(image, float.NaN); // Build must write every float the tiles read
+        var y = new float[g.OutputLength];
+        Array.Fill(y, float.NaN);
+        fixed (float* px = x, pi = image, py = y, pr = r, pb = b)
+        {
+            direct.Build(px, pi, 0, direct.ChannelBlocks);
+            var output = new ConvOutput(py, pr, pb, g.OutWidth, g.OutHeight * g.OutWidth, g.OutWidth, null, Activation.None);
+            // Two calls over a split of the units: a unit must not depend on the ones before it.
+            int half = direct.UnitCount / 2;
+            direct.Compute(pi, output, 0, half, prefetchOutput: false);
+            direct.Compute(pi, output, half, direct.UnitCount, prefetchOutput: true);
+        }
+        int depth = g.InChannels * g.KernelHeight * g.KernelWidth;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double tolerance = GemmReference.Tolerance(magnitude[i], depth) + 1e-6;
+            Assert.True(Math.Abs(y[i] - expected[i]) <= tolerance,
+                $"{g.OutChannels} outputs, width {g.OutWidth}, stride {g.StrideWidth}, row tiles {direct.RowTiles}: y[{i}] = {y[i]}, expected {expected[i]}");
+        }
+    }
+}
