@@ -17,8 +17,8 @@ public sealed record PlannedStep(string NodeName, string Operation, Shape Output
 /// A graph compiled for one concrete set of input shapes: steps in execution order, weights prepacked, and every
 /// intermediate tensor at a fixed offset of one pinned arena chosen by <see cref="MemoryPlanner"/>.
 /// Running a plan allocates nothing. A plan runs one inference at a time (concurrent calls are serialized).
-/// On one thread, a batch whose samples are independent runs one image at a time through a batch-1 plan, so the
-/// activations stay in L2 (see <see cref="MicroBatching"/>); results are identical either way.
+/// A batch whose samples are independent runs one image at a time through a batch-1 plan, so the activations stay
+/// in L2, with one such stream per thread (see <see cref="MicroBatching"/>); results are identical either way.
 /// </summary>
 public sealed unsafe class ExecutionPlan
 {
@@ -36,9 +36,11 @@ public sealed unsafe class ExecutionPlan
     private readonly nint[] rootAddress, plannedRootAddress;
     private SkipMask? currentMask;
     private readonly ExecutionPlan? slicePlan;          // non-null: run the batch as slices (see MicroBatching)
+    private readonly ExecutionPlan[] streamPlans = [];  // with more than one: one slice plan per thread, run concurrently
     private readonly int sliceCount;
     private readonly ReadOnlyMemory<float>[] sliceInputs = [];
     private readonly Memory<float>[] sliceOutputs = [];
+    private readonly SliceStreams? streams;
 
     /// <summary>A residual block mapped onto this plan's steps.</summary>
     private sealed record PlannedBlock(int Index, Value Input, Value Output, int[] StepIndices);
@@ -88,10 +90,21 @@ public sealed unsafe class ExecutionPlan
         int slice = MicroBatching.Choose(graph, inputShapes, pool.Threads);
         if (slice > 0)
         {
-            slicePlan = new ExecutionPlan(graph, inputShapes.Select(s => s.With(0, slice)).ToList(), pool, blocks);
+            var sliceShapes = inputShapes.Select(s => s.With(0, slice)).ToList();
+            slicePlan = new ExecutionPlan(graph, sliceShapes, pool, blocks);
             sliceCount = inputShapes[0][0] / slice;
             sliceInputs = new ReadOnlyMemory<float>[inputShapes.Count];
             sliceOutputs = new Memory<float>[graph.Outputs.Count];
+            int streamCount = Math.Min(pool.Threads, sliceCount);
+            if (streamCount > 1)
+            {
+                // One slice plan per thread (each its own arena and prepacked weights); inside a pool task their
+                // kernels run inline, so every thread walks its own slices depth-first through the network.
+                streamPlans = new ExecutionPlan[streamCount];
+                streamPlans[0] = slicePlan;
+                for (int t = 1; t < streamCount; t++) streamPlans[t] = new ExecutionPlan(graph, sliceShapes, pool, blocks);
+                streams = new SliceStreams(streamPlans, sliceCount, pool);
+            }
         }
 
         // Buffers: every runtime value belongs to the buffer of its alias root (views share their source's memory).
@@ -215,7 +228,7 @@ public sealed unsafe class ExecutionPlan
     internal IReadOnlyList<Node> NodeOrder { get; }
 
     /// <summary>Bytes of the activation arena (all intermediate tensors after sharing); for a plan that runs its
-    /// batch in slices, the arena of one slice.</summary>
+    /// batch in slices, the arena of one slice (held once per <see cref="SliceStreamCount"/>).</summary>
     public long ArenaBytes { get; }
 
     /// <summary>Bytes of the shared kernel scratch buffer.</summary>
@@ -243,6 +256,12 @@ public sealed unsafe class ExecutionPlan
                 throw new ArgumentException($"output {i} has {outputs[i].Length} elements but shape {OutputShapes[i]} needs {outputLengths[i]}", nameof(outputs));
         lock (gate)
         {
+            if (streams is not null) // only single-input, single-output plans run streams (MicroBatching.Choose)
+            {
+                fixed (float* input = inputs[0].Span, output = outputs[0].Span)
+                    streams.Run(input, inputLengths[0], output, outputLengths[0], mask);
+                return;
+            }
             if (slicePlan is not null)
             {
                 for (int s = 0; s < sliceCount; s++)
@@ -281,7 +300,8 @@ public sealed unsafe class ExecutionPlan
         ValidateMask(mask);
         lock (gate)
         {
-            if (slicePlan is not null) slicePlan.SelectMask(mask);
+            if (streamPlans.Length > 1) foreach (var plan in streamPlans) plan.SelectMask(mask);
+            else if (slicePlan is not null) slicePlan.SelectMask(mask);
             else ApplyMask(mask);
         }
     }
@@ -299,6 +319,12 @@ public sealed unsafe class ExecutionPlan
         if (output.Length != outputLengths[0]) throw new ArgumentException($"output has {output.Length} elements but shape {OutputShapes[0]} needs {outputLengths[0]}", nameof(output));
         lock (gate)
         {
+            if (streams is not null)
+            {
+                fixed (float* inputPointer = input, outputPointer = output)
+                    streams.Run(inputPointer, input.Length, outputPointer, output.Length, mask);
+                return;
+            }
             if (slicePlan is not null)
             {
                 int inLength = input.Length / sliceCount, outLength = output.Length / sliceCount;
@@ -313,8 +339,41 @@ public sealed unsafe class ExecutionPlan
         }
     }
 
-    /// <summary>True when this plan runs its batch as a sequence of smaller slices (single-thread depth-first execution).</summary>
+    /// <summary>True when this plan runs its batch as a sequence of smaller slices (depth-first execution).</summary>
     public bool RunsInSlices => slicePlan is not null;
+
+    /// <summary>Slice streams run concurrently, one per thread (1 when slices run one after another).</summary>
+    public int SliceStreamCount => Math.Max(1, streamPlans.Length);
+
+    /// <summary>
+    /// Runs a single-input, single-output batch as slices on every thread of the pool at once: thread t takes a
+    /// contiguous run of slices through its own slice plan. Allocation-free; the caller keeps the buffers pinned.
+    /// </summary>
+    private sealed unsafe class SliceStreams(ExecutionPlan[] plans, int sliceCount, WorkerPool pool) : IParallelTask
+    {
+        private float* input, output;
+        private long inSlice, outSlice;
+        private SkipMask? mask;
+
+        public void Run(float* input, long inLength, float* output, long outLength, SkipMask? mask)
+        {
+            this.input = input;
+            this.output = output;
+            inSlice = inLength / sliceCount;
+            outSlice = outLength / sliceCount;
+            this.mask = mask;
+            try { pool.Run(plans.Length, this); }
+            finally { this.input = null; this.output = null; this.mask = null; }
+        }
+
+        public void Execute(int index)
+        {
+            var (start, end) = WorkerPool.Range(index, plans.Length, sliceCount);
+            for (int s = start; s < end; s++)
+                plans[index].Run(new ReadOnlySpan<float>(input + s * inSlice, (int)inSlice),
+                    new Span<float>(output + s * outSlice, (int)outSlice), mask);
+        }
+    }
 
     /// <summary>Number of residual blocks (mask length).</summary>
     public int BlockCount { get; }

@@ -18,14 +18,18 @@ namespace Elide.Planning;
 internal static class MicroBatching
 {
     /// <summary>
-    /// The batch size to run <paramref name="inputShapes"/> in, or 0 to run the whole batch at once. Slicing is
-    /// chosen only on a single thread: with more threads, whole-batch convolutions split images across threads
-    /// with one fan-out per layer, which small slices would repeat per slice.
+    /// The batch size to run <paramref name="inputShapes"/> in, or 0 to run the whole batch at once. On one thread
+    /// the slices run one after another; with more threads (and at least as many images), each thread runs its own
+    /// share of slices through its own copy of the slice plan (<see cref="ExecutionPlan.SliceStreamCount"/>), rather
+    /// than every layer fanning the whole batch out (two independent ResNet-20 streams on a Zen 5 ran 2,869 images/s
+    /// each, against 4,254 for the whole batch split layer by layer over both threads). Multi-input or multi-output
+    /// models slice on one thread only.
     /// </summary>
     public static int Choose(ComputeGraph graph, IReadOnlyList<Shape> inputShapes, int threads)
     {
         const int slice = 1;
-        if (threads != 1 || inputShapes.Count == 0 || graph.Outputs.Count == 0) return 0;
+        if (inputShapes.Count == 0 || graph.Outputs.Count == 0) return 0;
+        if (threads != 1 && (inputShapes.Count != 1 || graph.Outputs.Count != 1)) return 0;
         int batch = inputShapes[0].Rank == 0 ? -1 : inputShapes[0][0];
         if (batch <= slice) return 0;
         foreach (var s in inputShapes)

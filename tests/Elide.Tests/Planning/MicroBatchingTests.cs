@@ -5,8 +5,8 @@ using Elide.Tensors;
 
 namespace Elide.Tests.Planning;
 
-/// <summary>Single-thread plans run a batch one image at a time (depth-first, activations stay in L2): the results
-/// must equal the whole-batch plan's, with and without skipped blocks.</summary>
+/// <summary>Plans run a batch one image at a time (depth-first, activations stay in L2), on one thread in sequence or
+/// as one stream per thread: the results must equal the reference interpreter's, with and without skipped blocks.</summary>
 public class MicroBatchingTests
 {
     [Theory]
@@ -21,9 +21,14 @@ public class MicroBatchingTests
         var single = new InferenceSession(g, new SessionOptions { Threads = 1 });
         Assert.Equal(batch > 1, single.GetPlan(input.Shape).RunsInSlices);
         var perImage = single.Run(m, input)[0];
-        var whole = new InferenceSession(g, new SessionOptions { Threads = 2 }).Run(m, input)[0];
+        // Three threads: concurrent streams, one slice plan each, over an uneven split (7 images: 3 + 2 + 2).
+        var parallel = new InferenceSession(g, new SessionOptions { Threads = 3 });
+        Assert.Equal(batch > 1 ? Math.Min(3, batch) : 1, parallel.GetPlan(input.Shape).SliceStreamCount);
+        var streams = parallel.Run(m, input)[0];
         var reference = ReferenceInterpreter.Run(m is null ? g : SkipMaskPruner.Prune(g, ResidualBlockDetector.Detect(g), m), [input])[0];
-        TestUtil.AssertClose(perImage, whole, 1e-6);
+        TestUtil.AssertClose(perImage, streams, 1e-6);
         TestUtil.AssertClose(perImage, reference, 1e-5);
+        // Again: the streams' buffers are reused, and a second run must not see the first's state.
+        TestUtil.AssertClose(perImage, parallel.Run(m, input)[0], 1e-6);
     }
 }
