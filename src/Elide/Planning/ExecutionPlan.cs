@@ -36,11 +36,10 @@ public sealed unsafe class ExecutionPlan
     private readonly nint[] rootAddress, plannedRootAddress;
     private SkipMask? currentMask;
     private readonly ExecutionPlan? slicePlan;          // non-null: run the batch as slices (see MicroBatching)
-    private readonly ExecutionPlan[] streamPlans = [];  // with more than one: one slice plan per thread, run concurrently
     private readonly int sliceCount;
     private readonly ReadOnlyMemory<float>[] sliceInputs = [];
     private readonly Memory<float>[] sliceOutputs = [];
-    private readonly SliceStreams? streams;
+    private readonly SliceStreams? streams;             // non-null: one slice plan per thread, run concurrently
 
     /// <summary>A residual block mapped onto this plan's steps.</summary>
     private sealed record PlannedBlock(int Index, Value Input, Value Output, int[] StepIndices);
@@ -100,10 +99,10 @@ public sealed unsafe class ExecutionPlan
             {
                 // One slice plan per thread (each its own arena and prepacked weights); inside a pool task their
                 // kernels run inline, so every thread walks its own slices depth-first through the network.
-                streamPlans = new ExecutionPlan[streamCount];
-                streamPlans[0] = slicePlan;
-                for (int t = 1; t < streamCount; t++) streamPlans[t] = new ExecutionPlan(graph, sliceShapes, pool, blocks);
-                streams = new SliceStreams(streamPlans, sliceCount, pool);
+                var plans = new ExecutionPlan[streamCount];
+                plans[0] = slicePlan;
+                for (int t = 1; t < streamCount; t++) plans[t] = new ExecutionPlan(graph, sliceShapes, pool, blocks);
+                streams = new SliceStreams(plans, sliceCount, pool);
             }
         }
 
@@ -300,7 +299,7 @@ public sealed unsafe class ExecutionPlan
         ValidateMask(mask);
         lock (gate)
         {
-            if (streamPlans.Length > 1) foreach (var plan in streamPlans) plan.SelectMask(mask);
+            if (streams is not null) foreach (var plan in streams.Plans) plan.SelectMask(mask);
             else if (slicePlan is not null) slicePlan.SelectMask(mask);
             else ApplyMask(mask);
         }
@@ -343,7 +342,7 @@ public sealed unsafe class ExecutionPlan
     public bool RunsInSlices => slicePlan is not null;
 
     /// <summary>Slice streams run concurrently, one per thread (1 when slices run one after another).</summary>
-    public int SliceStreamCount => Math.Max(1, streamPlans.Length);
+    public int SliceStreamCount => streams?.Plans.Length ?? 1;
 
     /// <summary>
     /// Runs a single-input, single-output batch as slices on every thread of the pool at once: thread t takes a
@@ -354,6 +353,9 @@ public sealed unsafe class ExecutionPlan
         private float* input, output;
         private long inSlice, outSlice;
         private SkipMask? mask;
+
+        /// <summary>The slice plans, one per thread.</summary>
+        public ExecutionPlan[] Plans => plans;
 
         public void Run(float* input, long inLength, float* output, long outLength, SkipMask? mask)
         {
