@@ -17,7 +17,9 @@ namespace Elide.Kernels;
 /// channels × up to 14 when the layer has at most 16 outputs, all in one output row, so every position's input is a
 /// constant distance from the first's (one pointer, immediate offsets). A row of OW positions is cut into
 /// ⌈OW / max⌉ tiles of equal width; the last one is moved back to end at the row's end when it would overrun
-/// (recomputing a few positions rather than running a narrower kernel).</item>
+/// (recomputing a few positions rather than running a narrower kernel). A 3-wide kernel at stride 1 and dilation 1
+/// takes its kernel rows three taps at a time: input position j feeds outputs j, j − 1 and j − 2, so one broadcast
+/// serves three taps (<see cref="ThreeTapRows"/>; 1.10–1.15× on 16-channel layers, 1.02× on 32 and 64, Zen 5).</item>
 /// </list>
 /// </summary>
 /// <remarks>
@@ -63,7 +65,8 @@ internal sealed unsafe partial class DirectConvolution
             int max = MaxRowPositions(OcTile);
             this.rowTiles = (g.OutWidth + max - 1) / max;
             rowPositions = (g.OutWidth + this.rowTiles - 1) / this.rowTiles;
-            rowTile = RowTileKernel(OcTile, rowPositions, g.StrideWidth);
+            ThreeTapRows = g.KernelWidth == 3 && g.DilationWidth == 1 && g.StrideWidth == 1;
+            rowTile = ThreeTapRows ? RowTileSpan3Kernel(OcTile, rowPositions) : RowTileKernel(OcTile, rowPositions, g.StrideWidth);
             // Whole rows per unit, about a chunk's worth of positions: finishing transposes 8 positions at a time, so
             // a lone 7-wide row would be all tail.
             rowsPerUnit = Math.Clamp((Chunk + g.OutWidth - 1) / g.OutWidth, 1, g.OutHeight);
@@ -115,6 +118,10 @@ internal sealed unsafe partial class DirectConvolution
 
     /// <summary>Whether the AVX-512 row tiles run (else the AVX2 chunk tiles).</summary>
     public bool RowTiles => rowTile != null;
+
+    /// <summary>Whether the row tiles take a kernel row of three taps at a time (3-wide kernels at stride 1 and
+    /// dilation 1), one broadcast serving all three.</summary>
+    public bool ThreeTapRows { get; }
 
     /// <summary>Groups of <see cref="OcTile"/> output channels (the last may be partly padding).</summary>
     public int OcTiles { get; }

@@ -31,7 +31,23 @@ public unsafe class DirectConvolutionTilesTests
             int inWidth = (outWidth - 1) * stride + 3 - 2; // 3-wide kernel, padding 1 on each side
             var g = new Conv2dGeometry(1, 11, 4, inWidth, outChannels, 3, 3, stride, stride, 1, 1, 1, 1);
             Assert.Equal(outWidth, g.OutWidth);
-            Check(g, rowTiles, expectRows: rowTiles && stride <= 2);
+            Check(g, rowTiles, expectRows: rowTiles && stride <= 2, expectThreeTaps: rowTiles && stride == 1);
+        }
+    }
+
+    /// <summary>At stride 1 a 3-wide kernel takes the three-tap row tiles; dilation 2 keeps the one-tap form, so both
+    /// stride-1 forms meet every tile width.</summary>
+    [Theory]
+    [InlineData(5)]
+    [InlineData(16)]
+    [InlineData(48)]
+    public void OneTapRowTilesAtStrideOneMatchReference(int outChannels)
+    {
+        for (int outWidth = 1; outWidth <= 30; outWidth++)
+        {
+            var g = new Conv2dGeometry(1, 11, 6, outWidth, outChannels, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2);
+            Assert.Equal(outWidth, g.OutWidth);
+            Check(g, rowTiles: true, expectRows: true, expectThreeTaps: false);
         }
     }
 
@@ -44,7 +60,7 @@ public unsafe class DirectConvolutionTilesTests
         Check(new Conv2dGeometry(1, 8, 5, 20, 16, 3, 3, 1, 1, 1, 1, 1, 1), rowTiles: true, expectRows: true); // bands of 3 + 2 rows
     }
 
-    private static void Check(Conv2dGeometry g, bool rowTiles, bool expectRows)
+    private static void Check(Conv2dGeometry g, bool rowTiles, bool expectRows, bool? expectThreeTaps = null)
     {
         var x = GemmReference.RandomArray((int)g.InputLength, 1);
         var w = GemmReference.RandomArray((int)g.WeightLength, 2);
@@ -54,6 +70,7 @@ public unsafe class DirectConvolutionTilesTests
 
         var direct = new DirectConvolution(g, w, rowTiles);
         Assert.Equal(expectRows, direct.RowTiles);
+        if (expectThreeTaps is bool threeTaps) Assert.Equal(threeTaps, direct.ThreeTapRows);
         Assert.Equal(expectRows && g.OutChannels > 16 ? 32 : 16, direct.OcTile);
         var image = new float[direct.ImageFloats];
         Array.Fill(image, float.NaN); // Build must write every float the tiles read
