@@ -151,9 +151,8 @@ public sealed class ControllerTests
         Assert.Equal(ControllerAction.Hold, controller.Decide(light, 400).Action); // not yet 500 ms
         var r = controller.Decide(light, 520);
         Assert.Equal(ControllerAction.Recover, r.Action);
-        Assert.Equal(degraded - 1, r.Level);
-        Assert.Equal(ControllerAction.Hold, controller.Decide(light, 600).Action); // each step needs its own hold
-        Assert.Equal(ControllerAction.Recover, controller.Decide(light, 1030).Action);
+        Assert.Equal(0, r.Level); // nothing arrives and full depth fits 50 ms: straight back, not a level per hold
+        Assert.Equal(ControllerAction.Hold, controller.Decide(light, 600).Action);
 
         // Load between the recovery budget (50 ms) and the planning budget (80 ms) holds the level: hysteresis.
         var mid = Controller(Ladder());
@@ -163,6 +162,24 @@ public sealed class ControllerTests
         for (double t = 0; t < 3000; t += 100) mid.Decide(moderate, t);
         Assert.True(mid.PredictWorstMs(level - 1, moderate) > 50);
         Assert.Equal(level, mid.Level);
+    }
+
+    [Fact]
+    public void RecoveryJumpsToTheDeepestLevelThatFitsTheRecoveryBudget()
+    {
+        var controller = Controller(Ladder());
+        controller.Decide(Queue(12, 30), 0);
+        Assert.Equal(3, controller.Level);
+        // Five queued images and one arriving: 60 ms at level 0 (over the 50 ms recovery budget, within the 80 ms
+        // planning budget, so level 0 is required), 48 ms at level 1, 36 at level 2.
+        var five = Queue(5);
+        Assert.Equal(60, controller.PredictWorstMs(0, five, excludeLate: true), 9);
+        Assert.Equal(48, controller.PredictWorstMs(1, five, excludeLate: true), 9);
+        Assert.Equal(ControllerAction.Hold, controller.Decide(five, 10).Action);
+        var r = controller.Decide(five, 520);
+        Assert.Equal(ControllerAction.Recover, r.Action);
+        Assert.Equal(0, r.RequiredLevel);
+        Assert.Equal(1, r.Level);
     }
 
     [Fact]

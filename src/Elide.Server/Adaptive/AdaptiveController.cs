@@ -14,7 +14,8 @@ public enum ControllerAction
     Degrade,
     /// <summary>Jumped at once to the deepest level that meets the SLO: the current level would already miss it.</summary>
     EmergencyDegrade,
-    /// <summary>Moved one level deeper after low load persisted for the hold time.</summary>
+    /// <summary>Moved deeper after low load persisted for the hold time: to the deepest level that keeps up with the
+    /// arrival rate and fits the recovery budget.</summary>
     Recover,
 }
 
@@ -35,7 +36,8 @@ public sealed record ControllerDecision(int Level, int RequiredLevel, double Pre
 /// (one level per batch) unless the current level would miss the SLO outright, in which case it jumps to the deepest
 /// level that meets the SLO. Requests late even at the fastest level are left out of these predictions. Recovery is
 /// hysteretic: the requirement must stay below the current level for <c>recoveryHold</c>, and the next deeper level
-/// must fit the tighter <c>recoveryFraction · SLO</c>, before depth comes back one level at a time.
+/// must fit the tighter <c>recoveryFraction · SLO</c>; depth then comes back in one move, to the deepest level that
+/// fits that budget and whose throughput keeps up with the arrival rate.
 /// </para>
 /// Not thread-safe: one batch worker owns it; <see cref="Level"/> may be read from anywhere.
 /// </summary>
@@ -118,11 +120,19 @@ public sealed class AdaptiveController
         else if (required < current)
         {
             if (double.IsNaN(lowSinceMs)) lowSinceMs = nowMs;
-            if (nowMs - lowSinceMs >= holdMs && Worst(current - 1, queue, excludeLate: true) <= recoveryBudget * scale && current - 1 >= sustainable)
+            if (nowMs - lowSinceMs >= holdMs)
             {
-                current--;
-                action = ControllerAction.Recover;
-                lowSinceMs = nowMs;
+                // Straight to the deepest level that both keeps up with the arrival rate and fits the recovery
+                // budget: stepping one level per hold period left a controller that had degraded through a burst
+                // seconds below the depth the load needed.
+                for (int l = Math.Max(required, sustainable); l < current; l++)
+                    if (Worst(l, queue, excludeLate: true) <= recoveryBudget * scale)
+                    {
+                        current = l;
+                        action = ControllerAction.Recover;
+                        lowSinceMs = nowMs;
+                        break;
+                    }
             }
         }
         else lowSinceMs = double.NaN;
