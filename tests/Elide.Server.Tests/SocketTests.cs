@@ -40,6 +40,49 @@ public sealed class SocketTests
         }
     }
 
+    /// <summary>Bodies are read into pooled buffers that grow when the length is not declared, and responses are
+    /// built in a per-thread buffer copied into Kestrel's pipe: a chunked body several times the first buffer, and
+    /// binary outputs, come back exactly as the engine computes them, request after request.</summary>
+    [Fact]
+    public async Task ChunkedBodiesAndBinaryOutputsSurviveBufferReuse()
+    {
+        var (app, client, registry) = await StartAsync(ServerFactory.Defaults with { MaxBatchSize = 8 });
+        await using (app)
+        {
+            var model = registry.Find("tiny")!;
+            for (int r = 0; r < 6; r++)
+            {
+                int images = r % 2 == 0 ? 8 : r;
+                var input = TinyModelLoader.Image(500 + r, images);
+                string json = Requests.Json(input, images, id: $"chunked-{r}");
+                if (images == 8) Assert.True(json.Length > 4096, $"an 8-image body ({json.Length} bytes) must outgrow the first 4096-byte buffer");
+                // A stream of unknown length is sent chunked: no Content-Length for the server to size its buffer by.
+                var content = new StreamContent(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json)));
+                content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/v2/models/tiny/infer") { Content = content };
+                request.Headers.TransferEncodingChunked = true;
+                var response = await client.SendAsync(request);
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                var (output, parameters, root) = Requests.ReadResult(await response.Content.ReadAsStringAsync());
+                Assert.Equal($"chunked-{r}", root["id"]!.GetValue<string>());
+                var expected = model.RunDirect(input, images, SkipMask.Parse(parameters["elide_config"]!.GetValue<string>()));
+                Assert.Equal(expected.Length, output.Length);
+                for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], output[i], 1e-4f);
+
+                var binary = await client.PostAsync("/v2/models/tiny/infer", Requests.Binary(input, images, binaryOutput: true));
+                Assert.Equal(HttpStatusCode.OK, binary.StatusCode);
+                var bytes = await binary.Content.ReadAsByteArrayAsync();
+                int header = int.Parse(binary.Headers.GetValues("Inference-Header-Content-Length").Single(), System.Globalization.CultureInfo.InvariantCulture);
+                Assert.Equal(header + expected.Length * 4, bytes.Length);
+                Assert.Contains("\"binary_data_size\":" + expected.Length * 4, System.Text.Encoding.UTF8.GetString(bytes, 0, header));
+                var values = new float[expected.Length];
+                Buffer.BlockCopy(bytes, header, values, 0, values.Length * 4);
+                for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], values[i], 1e-4f);
+            }
+            await app.StopAsync();
+        }
+    }
+
     [Fact]
     public async Task ManyConcurrentClientsGetExactlyTheirOwnAnswers()
     {
