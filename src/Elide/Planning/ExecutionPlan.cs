@@ -345,14 +345,17 @@ public sealed unsafe class ExecutionPlan
     public int SliceStreamCount => streams?.Plans.Length ?? 1;
 
     /// <summary>
-    /// Runs a single-input, single-output batch as slices on every thread of the pool at once: thread t takes a
-    /// contiguous run of slices through its own slice plan. Allocation-free; the caller keeps the buffers pinned.
+    /// Runs a single-input, single-output batch as slices on every thread of the pool at once: stream t runs through
+    /// its own slice plan, claiming the next unclaimed slice each time it finishes one, so a thread slowed by other
+    /// work on its core leaves its share to the others instead of holding up the batch (slices are independent and
+    /// every plan copy computes the same result). Allocation-free; the caller keeps the buffers pinned.
     /// </summary>
     private sealed unsafe class SliceStreams(ExecutionPlan[] plans, int sliceCount, WorkerPool pool) : IParallelTask
     {
         private float* input, output;
         private long inSlice, outSlice;
         private SkipMask? mask;
+        private int lastClaimed;
 
         /// <summary>The slice plans, one per thread.</summary>
         public ExecutionPlan[] Plans => plans;
@@ -364,15 +367,16 @@ public sealed unsafe class ExecutionPlan
             inSlice = inLength / sliceCount;
             outSlice = outLength / sliceCount;
             this.mask = mask;
+            lastClaimed = -1;
             try { pool.Run(plans.Length, this); }
             finally { this.input = null; this.output = null; this.mask = null; }
         }
 
         public void Execute(int index)
         {
-            var (start, end) = WorkerPool.Range(index, plans.Length, sliceCount);
-            for (int s = start; s < end; s++)
-                plans[index].Run(new ReadOnlySpan<float>(input + s * inSlice, (int)inSlice),
+            var plan = plans[index];
+            for (int s = Interlocked.Increment(ref lastClaimed); s < sliceCount; s = Interlocked.Increment(ref lastClaimed))
+                plan.Run(new ReadOnlySpan<float>(input + s * inSlice, (int)inSlice),
                     new Span<float>(output + s * outSlice, (int)outSlice), mask);
         }
     }

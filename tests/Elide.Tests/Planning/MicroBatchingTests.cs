@@ -21,7 +21,7 @@ public class MicroBatchingTests
         var single = new InferenceSession(g, new SessionOptions { Threads = 1 });
         Assert.Equal(batch > 1, single.GetPlan(input.Shape).RunsInSlices);
         var perImage = single.Run(m, input)[0];
-        // Three threads: concurrent streams, one slice plan each, over an uneven split (7 images: 3 + 2 + 2).
+        // Three threads: concurrent streams, one slice plan each, claiming images as they finish (7 images over 3).
         var parallel = new InferenceSession(g, new SessionOptions { Threads = 3 });
         Assert.Equal(batch > 1 ? Math.Min(3, batch) : 1, parallel.GetPlan(input.Shape).SliceStreamCount);
         var streams = parallel.Run(m, input)[0];
