@@ -6,14 +6,42 @@ namespace Elide.Server.Tests;
 /// <summary>The adaptive controller on a synthetic ladder with exact latencies (no timing involved).</summary>
 public sealed class ControllerTests
 {
-    /// <summary>Four levels; a batch of b images takes (10 − 2·level) ms per image, plan sizes 1, 2, 4.</summary>
-    private static OperatingLadder Ladder()
+    /// <summary>Four levels; a batch of b images takes (10 − 2·level) ms per image, plan sizes 1, 2, 4. The latency
+    /// model's clock stands still unless a test moves it.</summary>
+    private static OperatingLadder Ladder(Func<double>? clockMs = null)
     {
         var sizes = LatencyModel.PlanSizesFor(4);
         long[] macs = [10, 8, 6, 4];
         var calibration = sizes.Select(b => (IReadOnlyList<(long, double)>)[(10L, 10.0 * b), (4L, 4.0 * b)]).ToList();
         var points = macs.Select((m, l) => new ServingPoint(l, SkipMask.All(3).With(0, l == 0), 0.9 - 0.01 * l, null, m)).ToList();
-        return OperatingLadder.Create(points, new LatencyModel(sizes, macs, calibration));
+        return OperatingLadder.Create(points, new LatencyModel(sizes, macs, calibration, clockMs ?? (() => 0)));
+    }
+
+    [Fact]
+    public void AStalledMeasurementFadesBackToTheMachinesSpeed()
+    {
+        double now = 0;
+        var model = Ladder(() => now).Latency;
+        // One batch of 4 at full depth measured during a stall: 200 ms against the 40 the calibration predicts.
+        model.Observe(0, 2, 200);
+        Assert.Equal(200, model.PredictMs(0, 2), 9);
+        // The machine is back to its calibrated speed: other levels run as calibrated while level 0 is avoided.
+        for (int i = 0; i < 100; i++)
+        {
+            now += 100;
+            model.Observe(3, 2, 16);
+        }
+        Assert.InRange(model.PredictMs(0, 2), 40, 42); // 10 s later: the stalled figure has faded out (e^-5 of it left)
+        // An unobserved pair at the stall's moment followed the rescaled line instead.
+        Assert.InRange(model.PredictMs(1, 2), 32, 33);
+        // Measured again, it takes the fresh figure into a mean that starts from the faded one (≈ 43 ms once this
+        // observation has nudged the line up too), not from 200.
+        model.Observe(0, 2, 50);
+        double fresh = model.PredictMs(0, 2);
+        Assert.InRange(fresh, 0.8 * 41 + 0.2 * 50, 0.8 * 45 + 0.2 * 50);
+        // A pair measured moments ago keeps its own mean.
+        now += 10;
+        Assert.Equal(fresh, model.PredictMs(0, 2), 0.1);
     }
 
     private static AdaptiveController Controller(OperatingLadder ladder) =>

@@ -6,7 +6,10 @@ namespace Elide.Server.Adaptive;
 /// the work a mask leaves, plus a fixed part (stem, classifier, copies) the fit absorbs. Once a pair has been
 /// observed, an exponentially weighted mean of its measured latencies replaces the line, and every observation
 /// also rescales the line for the pairs not yet seen, so predictions follow the machine's actual speed (other
-/// processes, thermal state) while traffic flows. Thread-safe.
+/// processes, thermal state) while traffic flows. A pair's own mean fades back into the rescaled line as it goes
+/// unobserved (time constant <see cref="StaleTimeConstantMs"/>): a pair measured once during a stall would otherwise
+/// keep its stalled figure for good, since the controller avoids what it predicts slow and so never measures it
+/// again. Thread-safe.
 /// </summary>
 public sealed class LatencyModel
 {
@@ -15,15 +18,22 @@ public sealed class LatencyModel
 
     private readonly long[] macs;
     private readonly double[] intercept, slope, ratio;
-    private readonly double[,] observed;
+    private readonly double[,] observed, observedAtMs;
     private readonly int[,] observations;
+    private readonly Func<double> clockMs;
     private readonly object gate = new();
+
+    /// <summary>Time constant with which an unobserved pair's own mean gives way to the rescaled line.</summary>
+    public const double StaleTimeConstantMs = 2000;
 
     /// <param name="planSizes">Batch sizes plans exist for, ascending.</param>
     /// <param name="levelMacs">MACs per image of each ladder level.</param>
     /// <param name="calibration">Per plan size: (MACs, measured ms) pairs; one or more points.</param>
-    public LatencyModel(IReadOnlyList<int> planSizes, IReadOnlyList<long> levelMacs, IReadOnlyList<IReadOnlyList<(long Macs, double Ms)>> calibration)
+    /// <param name="clockMs">A monotonic clock in milliseconds (default: the stopwatch); only differences matter.</param>
+    public LatencyModel(IReadOnlyList<int> planSizes, IReadOnlyList<long> levelMacs, IReadOnlyList<IReadOnlyList<(long Macs, double Ms)>> calibration,
+        Func<double>? clockMs = null)
     {
+        this.clockMs = clockMs ?? (() => System.Diagnostics.Stopwatch.GetElapsedTime(0).TotalMilliseconds);
         if (calibration.Count != planSizes.Count) throw new ArgumentException("one calibration set per plan size is required", nameof(calibration));
         PlanSizes = planSizes.ToArray();
         macs = levelMacs.ToArray();
@@ -31,6 +41,7 @@ public sealed class LatencyModel
         slope = new double[PlanSizes.Count];
         ratio = Enumerable.Repeat(1.0, PlanSizes.Count).ToArray();
         observed = new double[macs.Length, PlanSizes.Count];
+        observedAtMs = new double[macs.Length, PlanSizes.Count];
         observations = new int[macs.Length, PlanSizes.Count];
         for (int s = 0; s < PlanSizes.Count; s++)
         {
@@ -54,8 +65,11 @@ public sealed class LatencyModel
     {
         lock (gate)
         {
-            if (observations[level, sizeIndex] > 0) return observed[level, sizeIndex];
-            return Math.Max(1e-3, (intercept[sizeIndex] + slope[sizeIndex] * macs[level]) * ratio[sizeIndex]);
+            double line = Math.Max(1e-3, (intercept[sizeIndex] + slope[sizeIndex] * macs[level]) * ratio[sizeIndex]);
+            if (observations[level, sizeIndex] == 0) return line;
+            double age = Math.Max(0, clockMs() - observedAtMs[level, sizeIndex]);
+            double own = Math.Exp(-age / StaleTimeConstantMs);
+            return own * observed[level, sizeIndex] + (1 - own) * line;
         }
     }
 
@@ -68,7 +82,10 @@ public sealed class LatencyModel
             double line = Math.Max(1e-3, intercept[sizeIndex] + slope[sizeIndex] * macs[level]);
             ratio[sizeIndex] = (1 - Smoothing) * ratio[sizeIndex] + Smoothing * (ms / line);
             int n = observations[level, sizeIndex]++;
-            observed[level, sizeIndex] = n == 0 ? ms : (1 - Smoothing) * observed[level, sizeIndex] + Smoothing * ms;
+            // A stale mean first fades as PredictMs would show it, so a long-unobserved pair restarts near the line.
+            double previous = n == 0 ? ms : PredictMs(level, sizeIndex);
+            observed[level, sizeIndex] = n == 0 ? ms : (1 - Smoothing) * previous + Smoothing * ms;
+            observedAtMs[level, sizeIndex] = clockMs();
         }
     }
 
