@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using Elide.Server.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Elide.Server.Tests;
 
@@ -64,6 +66,58 @@ public sealed class CpuPartitionTests
         var outside = Assert.Throws<ArgumentException>(() => (options with { EngineCpus = [7] }).ResolveCpuPartition(allowed));
         Assert.Contains("--engine-cpus 7: the process may only run on CPUs 0-3", outside.Message);
         Assert.Contains("--io-cpus", Assert.Throws<ArgumentException>(() => (options with { EngineCpus = [0], IoCpus = [9] }).ResolveCpuPartition(allowed)).Message);
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int gettid();
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int prctl(int option, string name, nint arg3, nint arg4, nint arg5);
+
+    private const int PrSetName = 15; // prctl(PR_SET_NAME): the calling thread's name, as /proc/…/comm shows it
+
+    /// <summary>A thread swept before it took its engine name (the runtime names a new thread just after creating
+    /// it) is pinned again, to the engine side, once the name shows.</summary>
+    [Fact]
+    public void AThreadNamedAfterASweepIsMovedToTheEngineSide()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        int[] all = CpuPartition.AllowedCpus();
+        // Both sides on every CPU the process may use: the test sees the side a thread is pinned to without
+        // confining the test process's threads.
+        var partition = new CpuPartition(all, all, NullLogger<CpuPartition>.Instance);
+        int tid = 0;
+        using var started = new ManualResetEventSlim();
+        using var rename = new ManualResetEventSlim();
+        using var renamed = new ManualResetEventSlim();
+        using var finish = new ManualResetEventSlim();
+        var thread = new Thread(() =>
+        {
+            tid = gettid();
+            started.Set();
+            rename.Wait();
+            Assert.Equal(0, prctl(PrSetName, CpuPartition.EngineThreadPrefix + "late", 0, 0, 0));
+            renamed.Set();
+            finish.Wait();
+        }) { IsBackground = true };
+        thread.Start();
+        try
+        {
+            Assert.True(started.Wait(TimeSpan.FromSeconds(10)));
+            partition.Sweep();
+            Assert.False(partition.PinnedAsEngine(tid));
+            rename.Set();
+            Assert.True(renamed.Wait(TimeSpan.FromSeconds(10)));
+            Assert.StartsWith(CpuPartition.EngineThreadPrefix, File.ReadAllText($"/proc/self/task/{tid}/comm"));
+            partition.Sweep();
+            Assert.True(partition.PinnedAsEngine(tid));
+        }
+        finally
+        {
+            rename.Set();
+            finish.Set();
+            thread.Join();
+        }
     }
 
     [Fact]

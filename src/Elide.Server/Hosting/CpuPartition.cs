@@ -16,7 +16,9 @@ namespace Elide.Server.Hosting;
 /// p99 under twice the server's capacity, because request parsing and response writing preempt it; the batch-time
 /// spread, not the queue, made the latency tail (docs/serving.md). Threads are created at any time (the thread pool
 /// grows, a hot reload starts a new batch thread, and a new thread inherits its creator's affinity), so the process's
-/// threads are swept every <see cref="SweepInterval"/> and each thread not seen before is pinned once.
+/// threads are swept every <see cref="SweepInterval"/>; a thread is pinned when first seen and again if its side
+/// changes (the runtime names a new thread just after creating it, so a sweep can find an engine thread still
+/// unnamed and send it to the I/O CPUs).
 /// </remarks>
 public sealed class CpuPartition : IHostedService, IDisposable
 {
@@ -30,7 +32,7 @@ public sealed class CpuPartition : IHostedService, IDisposable
     private readonly ulong[] engineMask, ioMask;
     private readonly ILogger logger;
     private readonly object gate = new();
-    private HashSet<int> pinned = [];
+    private Dictionary<int, bool> pinned = []; // thread id → pinned as an engine thread
     private Timer? timer;
 
     /// <param name="engineCpus">CPUs for the engine's threads.</param>
@@ -113,24 +115,25 @@ public sealed class CpuPartition : IHostedService, IDisposable
     }
 
     /// <summary>
-    /// Pins every thread of the process not pinned before: <see cref="EngineThreadPrefix"/> threads to the engine
-    /// CPUs, the rest to the I/O CPUs. Threads that exit meanwhile are skipped. Returns how many it pinned.
+    /// Pins every thread of the process not pinned before, or pinned to the other side under the name it had then:
+    /// <see cref="EngineThreadPrefix"/> threads to the engine CPUs, the rest to the I/O CPUs. Threads that exit
+    /// meanwhile are skipped. Returns how many it pinned.
     /// </summary>
     public int Sweep()
     {
         lock (gate)
         {
-            var seen = new HashSet<int>();
+            var seen = new Dictionary<int, bool>();
             int engine = 0, io = 0;
             foreach (var dir in Directory.EnumerateDirectories("/proc/self/task"))
             {
                 if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out int tid)) continue;
-                seen.Add(tid);
-                if (pinned.Contains(tid)) continue;
                 string name;
                 try { name = File.ReadAllText(Path.Combine(dir, "comm")); }
-                catch (IOException) { seen.Remove(tid); continue; } // exited between listing and reading
+                catch (IOException) { continue; } // exited between listing and reading
                 bool isEngine = name.StartsWith(EngineThreadPrefix, StringComparison.Ordinal);
+                seen[tid] = isEngine;
+                if (pinned.TryGetValue(tid, out bool wasEngine) && wasEngine == isEngine) continue;
                 if (sched_setaffinity(tid, MaskWords * sizeof(ulong), isEngine ? engineMask : ioMask) != 0)
                 {
                     int errno = Marshal.GetLastPInvokeError();
@@ -146,6 +149,12 @@ public sealed class CpuPartition : IHostedService, IDisposable
             LastSweep = (engine, io);
             return engine + io;
         }
+    }
+
+    /// <summary>The side thread <paramref name="tid"/> was last pinned to (true: engine), or null if it was not.</summary>
+    internal bool? PinnedAsEngine(int tid)
+    {
+        lock (gate) return pinned.TryGetValue(tid, out bool engine) ? engine : null;
     }
 
     /// <inheritdoc/>
