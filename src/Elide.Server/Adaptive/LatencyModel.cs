@@ -63,14 +63,16 @@ public sealed class LatencyModel
     /// <summary>Predicted milliseconds to run one batch of plan size index <paramref name="sizeIndex"/> at <paramref name="level"/>.</summary>
     public double PredictMs(int level, int sizeIndex)
     {
-        lock (gate)
-        {
-            double line = Math.Max(1e-3, (intercept[sizeIndex] + slope[sizeIndex] * macs[level]) * ratio[sizeIndex]);
-            if (observations[level, sizeIndex] == 0) return line;
-            double age = Math.Max(0, clockMs() - observedAtMs[level, sizeIndex]);
-            double own = Math.Exp(-age / StaleTimeConstantMs);
-            return own * observed[level, sizeIndex] + (1 - own) * line;
-        }
+        lock (gate) return Predict(level, sizeIndex, clockMs());
+    }
+
+    /// <summary><see cref="PredictMs"/> at <paramref name="nowMs"/>; the caller holds the lock.</summary>
+    private double Predict(int level, int sizeIndex, double nowMs)
+    {
+        double line = Math.Max(1e-3, (intercept[sizeIndex] + slope[sizeIndex] * macs[level]) * ratio[sizeIndex]);
+        if (observations[level, sizeIndex] == 0) return line;
+        double own = Math.Exp(-Math.Max(0, nowMs - observedAtMs[level, sizeIndex]) / StaleTimeConstantMs);
+        return own * observed[level, sizeIndex] + (1 - own) * line;
     }
 
     /// <summary>Records a measured batch latency.</summary>
@@ -81,11 +83,12 @@ public sealed class LatencyModel
         {
             double line = Math.Max(1e-3, intercept[sizeIndex] + slope[sizeIndex] * macs[level]);
             ratio[sizeIndex] = (1 - Smoothing) * ratio[sizeIndex] + Smoothing * (ms / line);
-            int n = observations[level, sizeIndex]++;
+            double now = clockMs();
             // A stale mean first fades as PredictMs would show it, so a long-unobserved pair restarts near the line.
-            double previous = n == 0 ? ms : PredictMs(level, sizeIndex);
-            observed[level, sizeIndex] = n == 0 ? ms : (1 - Smoothing) * previous + Smoothing * ms;
-            observedAtMs[level, sizeIndex] = clockMs();
+            observed[level, sizeIndex] = observations[level, sizeIndex] == 0 ? ms
+                : (1 - Smoothing) * Predict(level, sizeIndex, now) + Smoothing * ms;
+            observations[level, sizeIndex]++;
+            observedAtMs[level, sizeIndex] = now;
         }
     }
 
