@@ -56,6 +56,22 @@ public partial class TrainEvalCommandTests
     }
 
     [Fact]
+    public void TheUniformDropRuleIsChosenOnTheCommandLineAndRecordedInTheModel()
+    {
+        string dir = TempDirectory(), model = Path.Combine(dir, "u.onnx");
+        var (exit, stdout, stderr) = Elide([.. TinyWith("--arch", "resnet14", "--train-limit", "64", "--val-limit", "50", "--stochastic-depth-rule", "uniform"), "--out", model]);
+        Assert.True(exit == 0, stderr + stdout);
+        Assert.Contains("(p_L 0.5, uniform)", stderr);
+        var onnx = global::Elide.Onnx.Import.OnnxImporter.Load(model);
+        Assert.Contains("\"rule\":\"uniform\"", onnx.Graph.Metadata["elide.stochastic_depth"]);
+
+        (exit, _, stderr) = Elide([.. TinyWith("--stochastic-depth-rule", "exponential"), "--out", Path.Combine(dir, "x.onnx")]);
+        Assert.NotEqual(0, exit);
+        Assert.Contains("exponential", stderr);
+        Assert.False(File.Exists(Path.Combine(dir, "x.onnx")));
+    }
+
+    [Fact]
     public void EvalJsonHasAccuracyCountAndSplit()
     {
         var (exit, stdout, stderr) = Elide("eval", "--model", "resnet8", "--dataset", "fashion-mnist", "--split", "test", "--limit", "50", "--json",

@@ -17,6 +17,12 @@ internal static class TrainCommand
         var arch = new Option<string>("--arch", "-a") { Description = "Architecture: resnet<6n+2> (resnet20, resnet32, resnet56, …).", DefaultValueFactory = _ => "resnet56" };
         var dataset = new Option<string>("--dataset", "-d") { Description = "Dataset: fashion-mnist, mnist, cifar10, cifar100, or name:directory.", DefaultValueFactory = _ => "fashion-mnist" };
         var stochasticDepth = new Option<double>("--stochastic-depth") { Description = "Stochastic Depth p_L, survival probability of the last block (1: no dropping, the conventional baseline).", DefaultValueFactory = _ => defaults.FinalSurvivalProbability };
+        var rule = new Option<string>("--stochastic-depth-rule")
+        {
+            Description = "How each block's survival probability follows from p_L: linear (p_l = 1 − (l/L)(1 − p_L), Huang et al.) or uniform (p_l = p_L for every droppable block: any block can be skipped at inference).",
+            DefaultValueFactory = _ => "linear",
+        };
+        rule.AcceptOnlyFromAmong("linear", "uniform");
         var epochs = new Option<int>("--epochs", "-e") { Description = "Epochs in total (a resumed run continues towards the same total).", DefaultValueFactory = _ => 1 };
         var output = new Option<string?>("--out", "-o") { Description = "Trained model (.onnx, self-normalizing: takes raw [0,1] pixels) written when training completes." };
         var resume = new Option<string?>("--resume") { Description = "Continue from this checkpoint (same data; options not given are taken from the checkpoint)." };
@@ -49,7 +55,7 @@ internal static class TrainCommand
             "Train a CIFAR-style ResNet with Stochastic Depth (SGD + Nesterov momentum, cosine schedule with warm-up, random crop and flip, " +
             "per-channel standardization) and export it as a self-contained ONNX model. Seeded and reproducible; resumable from checkpoints.")
         {
-            arch, dataset, stochasticDepth, epochs, output, resume, checkpoint, checkpointSteps, batch, lr, warmup, weightDecay, momentum,
+            arch, dataset, stochasticDepth, rule, epochs, output, resume, checkpoint, checkpointSteps, batch, lr, warmup, weightDecay, momentum,
             noNesterov, smoothing, padding, noFlip, seed, trainLimit, valLimit, threads, timeLimit, exportOnly,
         };
         cmd.SetAction(p => CliErrors.Guard(() =>
@@ -67,6 +73,7 @@ internal static class TrainCommand
             bool Given(Option o) => resumePath is null || p.GetResult(o) is { Implicit: false };
             if (Given(arch)) recipe = recipe with { Depth = ParseDepth(p.GetValue(arch)!) };
             if (Given(stochasticDepth)) recipe = recipe with { FinalSurvivalProbability = p.GetValue(stochasticDepth) };
+            if (Given(rule)) recipe = recipe with { StochasticDepthRule = p.GetValue(rule) == "uniform" ? StochasticDepthRule.Uniform : StochasticDepthRule.Linear };
             if (Given(epochs)) recipe = recipe with { Epochs = p.GetValue(epochs) };
             if (Given(batch)) recipe = recipe with { BatchSize = p.GetValue(batch) };
             if (Given(lr)) recipe = recipe with { LearningRate = p.GetValue(lr) };
@@ -88,7 +95,7 @@ internal static class TrainCommand
             using var trainer = resumePath is null
                 ? new Trainer(splits.Train, splits.Validation, recipe, threadCount)
                 : Trainer.Resume(resumePath, splits.Train, splits.Validation, threadCount, recipe);
-            Console.Error.WriteLine($"train cifar-resnet{recipe.Depth} (p_L {recipe.FinalSurvivalProbability.ToString(CultureInfo.InvariantCulture)}) on {trainer.Train.Name}: " +
+            Console.Error.WriteLine($"train cifar-resnet{recipe.Depth} (p_L {recipe.FinalSurvivalProbability.ToString(CultureInfo.InvariantCulture)}{(recipe.StochasticDepthRule == StochasticDepthRule.Uniform ? ", uniform" : "")}) on {trainer.Train.Name}: " +
                                     $"{trainer.Train.Count} images, {trainer.BatchesPerEpoch} steps/epoch, {recipe.Epochs} epochs, {threadCount} threads" +
                                     (trainer.Step > 0 ? $"; resuming at epoch {trainer.Epoch + 1}, step {trainer.Step}" : ""));
 

@@ -1,5 +1,16 @@
 namespace Elide.Training;
 
+/// <summary>How the survival probability p_l of residual block l follows from p_L.</summary>
+public enum StochasticDepthRule
+{
+    /// <summary>p_l = 1 − (l/L)·(1 − p_L): early blocks almost always kept (Huang et al. 2016, the default).</summary>
+    Linear = 0,
+
+    /// <summary>p_l = p_L for every droppable block (Huang et al. 2016 §4 compare it with linear decay; LayerDrop, Fan et al. 2019,
+    /// drops every layer at one rate so that any of them can be pruned at inference).</summary>
+    Uniform = 1,
+}
+
 /// <summary>
 /// Stochastic Depth (Huang et al., "Deep Networks with Stochastic Depth", ECCV 2016, §3): during training residual
 /// block l of L (1-based) survives with probability p_l = 1 − (l/L)·(1 − p_L), the linear decay rule; a dropped block
@@ -19,6 +30,19 @@ public static class StochasticDepth
         if (finalSurvivalProbability is < 0 or > 1 || double.IsNaN(finalSurvivalProbability))
             throw new ArgumentOutOfRangeException(nameof(finalSurvivalProbability), finalSurvivalProbability, "p_L must be in [0, 1]");
         return 1.0 - (index + 1.0) / blockCount * (1.0 - finalSurvivalProbability);
+    }
+
+    /// <summary>p_l of the block at zero-based <paramref name="index"/> of <paramref name="blockCount"/> under <paramref name="rule"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The index is outside [0, L), p_L is outside [0, 1] or the rule is unknown.</exception>
+    public static double SurvivalProbability(StochasticDepthRule rule, int index, int blockCount, double finalSurvivalProbability)
+    {
+        double linear = LinearDecay(index, blockCount, finalSurvivalProbability); // validates the index and p_L for both rules
+        return rule switch
+        {
+            StochasticDepthRule.Linear => linear,
+            StochasticDepthRule.Uniform => finalSurvivalProbability,
+            _ => throw new ArgumentOutOfRangeException(nameof(rule), rule, "unknown Stochastic Depth rule"),
+        };
     }
 
     /// <summary>

@@ -11,7 +11,8 @@ namespace Elide.Training;
 /// <summary>Stochastic Depth settings of a <see cref="TrainableResNet"/>.</summary>
 /// <param name="FinalSurvivalProbability">p_L, the survival probability of the last block (Huang et al. 2016 default 0.5; 1 disables dropping).</param>
 /// <param name="Seed">Seed of the per-step drop pattern (independent of the weight initialization seed).</param>
-public sealed record StochasticDepthOptions(double FinalSurvivalProbability = 0.5, int Seed = 0);
+/// <param name="Rule">How p_l follows from p_L: linear decay (the default) or one rate for every droppable block.</param>
+public sealed record StochasticDepthOptions(double FinalSurvivalProbability = 0.5, int Seed = 0, StochasticDepthRule Rule = StochasticDepthRule.Linear);
 
 /// <summary>One residual block of a <see cref="TrainableResNet"/>: branch conv3x3-BN-ReLU-conv3x3-BN, optional projection shortcut.</summary>
 public sealed class TrainableResidualBlock
@@ -124,7 +125,7 @@ public sealed class TrainableResNet
                 var conv2 = ConvBn(p + ".conv2", outC, outC, 3, 1);
                 bool project = stride != 1 || inChannels != outC;
                 var shortcut = project ? ConvBn(p + ".shortcut", inChannels, outC, 1, stride) : null;
-                double survival = project ? 1.0 : StochasticDepth.LinearDecay(blocks.Count, count, StochasticDepthSettings.FinalSurvivalProbability);
+                double survival = project ? 1.0 : StochasticDepth.SurvivalProbability(StochasticDepthSettings.Rule, blocks.Count, count, StochasticDepthSettings.FinalSurvivalProbability);
                 blocks.Add(new TrainableResidualBlock(blocks.Count, stage, survival, p, conv1, conv2, shortcut));
                 inChannels = outC;
             }
@@ -250,7 +251,7 @@ public sealed class TrainableResNet
         g.Metadata["elide.architecture"] = $"cifar-resnet{a.Depth}";
         g.Metadata[StochasticDepthKey] = JsonSerializer.Serialize(new
         {
-            rule = "linear",
+            rule = StochasticDepthSettings.Rule == StochasticDepthRule.Uniform ? "uniform" : "linear",
             final_survival_probability = StochasticDepthSettings.FinalSurvivalProbability,
             downsampling_blocks_dropped = false,
             branch_scaling = "folded into gamma and beta of <block>.conv2.bn",

@@ -67,7 +67,7 @@ public sealed class Trainer : IDisposable
         if (shape.Height != shape.Width) throw new ArgumentException($"the ResNet needs square images, got {shape}");
         Model = new TrainableResNet(
             new CifarResNetOptions(options.Depth, options.Width, shape.Channels, Train.ClassCount, shape.Height, options.Seed),
-            new StochasticDepthOptions(options.FinalSurvivalProbability, options.Seed));
+            new StochasticDepthOptions(options.FinalSurvivalProbability, options.Seed, options.StochasticDepthRule));
         Standardization = standardization ?? ChannelStandardization.Compute(Train);
         pool = threads > 1 ? WorkerPool.Shared(threads) : null;
         Threads = threads;
@@ -316,11 +316,19 @@ public sealed class Trainer : IDisposable
     private string ArchitectureIdentity()
     {
         var a = Model.Architecture;
-        return JsonSerializer.Serialize(new
-        {
-            architecture = $"cifar-resnet{a.Depth}", width = a.Width, in_channels = a.InChannels, classes = a.Classes, image_size = a.ImageSize,
-            stochastic_depth_final_survival = Options.FinalSurvivalProbability,
-        });
+        // The rule is named only when it is not the linear default, so checkpoints written before it existed still match.
+        return Options.StochasticDepthRule == StochasticDepthRule.Linear
+            ? JsonSerializer.Serialize(new
+            {
+                architecture = $"cifar-resnet{a.Depth}", width = a.Width, in_channels = a.InChannels, classes = a.Classes, image_size = a.ImageSize,
+                stochastic_depth_final_survival = Options.FinalSurvivalProbability,
+            })
+            : JsonSerializer.Serialize(new
+            {
+                architecture = $"cifar-resnet{a.Depth}", width = a.Width, in_channels = a.InChannels, classes = a.Classes, image_size = a.ImageSize,
+                stochastic_depth_final_survival = Options.FinalSurvivalProbability,
+                stochastic_depth_rule = Options.StochasticDepthRule.ToString().ToLowerInvariant(),
+            });
     }
 
     private string DataIdentity()

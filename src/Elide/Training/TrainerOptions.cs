@@ -21,6 +21,9 @@ public sealed record TrainerOptions
     /// <summary>Stochastic Depth p_L (1 disables dropping: the conventional baseline).</summary>
     public double FinalSurvivalProbability { get; init; } = 0.5;
 
+    /// <summary>How each block's survival probability follows from p_L (linear decay unless chosen otherwise).</summary>
+    public StochasticDepthRule StochasticDepthRule { get; init; } = StochasticDepthRule.Linear;
+
     /// <summary>Epochs to train in total.</summary>
     public int Epochs { get; init; } = 1;
 

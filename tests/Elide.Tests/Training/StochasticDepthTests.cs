@@ -47,6 +47,35 @@ public class StochasticDepthTests
     }
 
     [Fact]
+    public void TheUniformRuleGivesEveryDroppableBlockTheSameSurvivalProbability()
+    {
+        Assert.Equal(0.4, StochasticDepth.SurvivalProbability(StochasticDepthRule.Uniform, 0, 27, 0.4), 12);
+        Assert.Equal(0.4, StochasticDepth.SurvivalProbability(StochasticDepthRule.Uniform, 26, 27, 0.4), 12);
+        Assert.Equal(StochasticDepth.LinearDecay(5, 27, 0.4), StochasticDepth.SurvivalProbability(StochasticDepthRule.Linear, 5, 27, 0.4), 12);
+        Assert.Throws<ArgumentOutOfRangeException>(() => StochasticDepth.SurvivalProbability(StochasticDepthRule.Uniform, 27, 27, 0.4));
+        Assert.Throws<ArgumentOutOfRangeException>(() => StochasticDepth.SurvivalProbability(StochasticDepthRule.Uniform, 0, 27, -0.1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => StochasticDepth.SurvivalProbability((StochasticDepthRule)7, 0, 27, 0.4));
+
+        // ResNet-32: 15 blocks, the two downsampling ones always kept, the other 13 kept about half the time.
+        var model = new TrainableResNet(new CifarResNetOptions(Depth: 32, Width: 1, InChannels: 1, Classes: 2, ImageSize: 8),
+            new StochasticDepthOptions(FinalSurvivalProbability: 0.5, Seed: 4, Rule: StochasticDepthRule.Uniform));
+        const int steps = 4000;
+        var kept = new int[model.Blocks.Count];
+        for (int step = 0; step < steps; step++)
+        {
+            var k = model.SampleKeptBlocks(step);
+            for (int i = 0; i < k.Length; i++) if (k[i]) kept[i]++;
+        }
+        for (int i = 0; i < kept.Length; i++)
+        {
+            double p = model.Blocks[i].Downsample ? 1.0 : 0.5;
+            Assert.Equal(p, model.Blocks[i].SurvivalProbability, 12);
+            double sigma = Math.Sqrt(steps * p * (1 - p));
+            Assert.InRange(kept[i], steps * p - 5 * sigma - 1e-9, steps * p + 5 * sigma + 1e-9);
+        }
+    }
+
+    [Fact]
     public void DrawsAreReproduciblePerStepAndDifferAcrossStepsAndSeeds()
     {
         var options = new CifarResNetOptions(Depth: 110, Width: 1, ImageSize: 8);

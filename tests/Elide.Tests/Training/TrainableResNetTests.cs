@@ -76,6 +76,24 @@ public class TrainableResNetTests
     }
 
     [Fact]
+    public void AUniformlyDroppedNetworkExportsItsRuleAndOneBranchScale()
+    {
+        var model = new TrainableResNet(new CifarResNetOptions(Depth: 20, Width: 2, InChannels: 1, Classes: 3, ImageSize: 8),
+            new StochasticDepthOptions(FinalSurvivalProbability: 0.6, Rule: StochasticDepthRule.Uniform));
+        var graph = model.ToComputeGraph();
+        var blocks = StochasticDepthBlockInfo.Read(graph);
+        for (int i = 0; i < 9; i++)
+        {
+            double p = i is 3 or 6 ? 1.0 : 0.6;
+            Assert.Equal(p, blocks[i].BranchScale, 12);
+            Assert.Equal((float)p, graph.Values[model.Blocks[i].Prefix + ".conv2.bn.weight"].Constant!.Data[0], 6);
+        }
+        Assert.Contains("\"rule\":\"uniform\"", graph.Metadata[TrainableResNet.StochasticDepthKey]);
+        Assert.Contains("\"rule\":\"linear\"", new TrainableResNet(new CifarResNetOptions(Depth: 8, Width: 2, InChannels: 1, Classes: 3, ImageSize: 8))
+            .ToComputeGraph().Metadata[TrainableResNet.StochasticDepthKey]);
+    }
+
+    [Fact]
     public void BlockMapsWithoutStochasticDepthFieldsReadAsAlwaysKept()
     {
         var graph = CifarResNet.Build(new CifarResNetOptions(Depth: 8, Width: 2, ImageSize: 8));

@@ -161,6 +161,29 @@ public class TrainerTests
     }
 
     [Fact]
+    public void TheDropRuleIsPartOfTheCheckpointAndAResumeKeepsIt()
+    {
+        var train = Synthetic(64);
+        var validation = Synthetic(24, seed: 2);
+        var uniform = Tiny with { Depth = 14, StochasticDepthRule = StochasticDepthRule.Uniform };
+        string path = TempFile("uniform.ckpt");
+        using (var first = new Trainer(train, validation, uniform))
+        {
+            Assert.Equal([0.5, 0.5, 1.0, 0.5, 1.0, 0.5], first.Model.SurvivalProbabilities);
+            first.Run(stopAtStep: 2);
+            first.SaveCheckpoint(path);
+        }
+        using (var resumed = Trainer.Resume(path, train, validation))
+        {
+            Assert.Equal(StochasticDepthRule.Uniform, resumed.Options.StochasticDepthRule);
+            Assert.Equal([0.5, 0.5, 1.0, 0.5, 1.0, 0.5], resumed.Model.SurvivalProbabilities);
+        }
+        var e = Assert.Throws<CheckpointException>(() => Trainer.Resume(path, train, validation,
+            requested: uniform with { StochasticDepthRule = StochasticDepthRule.Linear }));
+        Assert.Contains("StochasticDepthRule", e.Message);
+    }
+
+    [Fact]
     public void CheckpointOfAnotherArchitectureOrDataIsRejected()
     {
         string path = SavedCheckpoint(out _, out var validation);
