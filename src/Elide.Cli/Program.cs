@@ -23,6 +23,7 @@ public static class Program
             ServeCommand.Create(),
             TrainCommand.Create(),
             EvalCommand.Create(),
+            MergeFrontsCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

@@ -21,5 +21,5 @@ internal static class UnscaledOption
         unscaled ? BranchScaling.Unscaled(ModelSource.Load(spec)) : ModelSource.Load(spec);
 
     /// <summary>Suffix `elide explore --unscaled` gives the front's model name.</summary>
-    public const string FrontSuffix = ".unscaled";
+    public const string FrontSuffix = Adaptive.ParetoFront.UnscaledModelSuffix;
 }

@@ -110,6 +110,33 @@ public class AdaptiveCommandTests
     }
 
     [Fact]
+    public void MergeFrontsWritesOneFrontOfBothVariantsWhichRunRefuses()
+    {
+        string scaled = Temp("m.front.json"), unscaled = Temp("m.unscaled.front.json"), merged = Temp("merged.front.json");
+        OperatingPoint P(string config, double accuracy, long macs) => new() { Config = config, ValAccuracy = accuracy, Macs = macs, LatencyMsBatch1 = macs / 100.0, LatencyMsBatch64 = macs / 10.0 };
+        File.WriteAllText(scaled, new ParetoFront { Model = "resnet8", Blocks = 3, Front = [P("111", 0.90, 300), P("011", 0.70, 200)] }.ToJson());
+        File.WriteAllText(unscaled, new ParetoFront { Model = "resnet8.unscaled", Blocks = 3, Front = [P("111", 0.88, 300), P("011", 0.80, 200)] }.ToJson());
+
+        var (exit, stdout, stderr) = Elide("merge-fronts", scaled, unscaled, "--out", merged);
+        Assert.True(exit == 0, stderr + stdout);
+        Assert.Contains("2 points (1 unscaled)", stdout);
+        var front = ParetoFront.FromJson(File.ReadAllText(merged));
+        Assert.Equal(["011:unscaled", "111"], front.Front.Select(p => p.Label));
+        Assert.False(File.Exists(merged + ".tmp"));
+
+        (exit, _, stderr) = Elide("merge-fronts", unscaled, scaled, "--out", Temp("x.json"));
+        Assert.Equal(2, exit);
+        Assert.Contains("must be the scaled one", stderr);
+        (exit, _, stderr) = Elide("merge-fronts", scaled, "/no/such.json", "--out", Temp("x.json"));
+        Assert.Equal(2, exit);
+        Assert.Contains("/no/such.json", stderr);
+
+        (exit, _, stderr) = Elide("run", "--model", "resnet8", "--front", merged, "--images", "1", "--threads", "1");
+        Assert.Equal(2, exit);
+        Assert.Contains("mixes scaled and unscaled points", stderr);
+    }
+
+    [Fact]
     public void RunWritesThePlotWithTheBaselineBesideTheFront()
     {
         string front = Temp("m.front.json"), baseline = Temp("b.front.json"), plot = Temp("p.svg");

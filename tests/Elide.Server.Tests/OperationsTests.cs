@@ -216,6 +216,61 @@ public sealed class OperationsTests
     }
 
     [Fact]
+    public async Task PointsOfAMergedFrontRunOnTheVariantTheyWereMeasuredWith()
+    {
+        string dir = Directory.CreateTempSubdirectory("elide-front").FullName;
+        try
+        {
+            // All blocks unscaled measured better than scaled (as a merged front can say of a deep skip): the ladder's
+            // level 0 is the unscaled point, and the scaled all-blocks point (same work, less accurate) is dropped.
+            string front = Path.Combine(dir, "tiny.front.json");
+            File.WriteAllText(front, TinyModelLoader.FrontJson("tiny-sd", ("111111", 0.90, false), ("111111", 0.93, true), ("101010", 0.91, false)));
+            using var factory = new ServerFactory(ServerFactory.Defaults, [new ModelSpec("tiny-sd", "tiny-sd", front)]);
+            var client = factory.CreateClient();
+            var meta = JsonNode.Parse(await client.GetStringAsync("/v2/models/tiny-sd"))!["elide"]!["front"]!.AsArray();
+            Assert.Equal(["111111", "101010"], meta.Select(p => p!["config"]!.GetValue<string>()));
+            Assert.Equal([true, false], meta.Select(p => p!["unscaled"]!.GetValue<bool>()));
+
+            var input = TinyModelLoader.Image(4);
+            var response = await Requests.Infer(client, input, model: "tiny-sd");
+            var (output, parameters, _) = Requests.ReadResult(await response.Content.ReadAsStringAsync());
+            Assert.Equal("111111", parameters["elide_config"]!.GetValue<string>());
+            Assert.True(parameters["elide_unscaled"]!.GetValue<bool>());
+            var served = factory.Registry.Find("tiny-sd")!;
+            Assert.Equal(served.RunDirect(input, 1, SkipMask.Parse("111111"), unscaled: true), output);
+            Assert.NotEqual(served.RunDirect(input, 1, SkipMask.Parse("111111")), output);
+            Assert.Contains("config=\"111111:unscaled\"", await client.GetStringAsync("/metrics"));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public async Task AFrontExploredUnscaledRunsEveryPointUnscaledButAPinnedConfigRunsTheModelAsLoaded()
+    {
+        string dir = Directory.CreateTempSubdirectory("elide-front").FullName;
+        try
+        {
+            string front = Path.Combine(dir, "tiny.front.json");
+            File.WriteAllText(front, TinyModelLoader.FrontJson("tiny-sd.unscaled", ("111111", 0.93, false), ("101010", 0.91, false)));
+            var input = TinyModelLoader.Image(5);
+            using (var factory = new ServerFactory(ServerFactory.Defaults, [new ModelSpec("tiny-sd", "tiny-sd", front)]))
+            {
+                var (output, parameters, _) = Requests.ReadResult(await (await Requests.Infer(factory.CreateClient(), input, model: "tiny-sd")).Content.ReadAsStringAsync());
+                Assert.True(parameters["elide_unscaled"]!.GetValue<bool>());
+                Assert.Equal(factory.Registry.Find("tiny-sd")!.RunDirect(input, 1, SkipMask.Parse("111111"), unscaled: true), output);
+            }
+            using (var pinned = new ServerFactory(ServerFactory.Defaults with { FixedConfig = "111111" }, [new ModelSpec("tiny-sd", "tiny-sd", front)]))
+            {
+                var (output, parameters, _) = Requests.ReadResult(await (await Requests.Infer(pinned.CreateClient(), input, model: "tiny-sd")).Content.ReadAsStringAsync());
+                Assert.Null(parameters["elide_unscaled"]);
+                Assert.Null(parameters["elide_accuracy"]); // the unscaled front's accuracy does not describe the scaled model
+                Assert.Equal(pinned.Registry.Find("tiny-sd")!.RunDirect(input, 1, SkipMask.Parse("111111")), output);
+            }
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void FloorAboveTheFrontOrWithoutAFrontStopsStartup()
     {
         using var noFront = new ServerFactory(ServerFactory.Defaults with { AccuracyFloor = 0.5 });

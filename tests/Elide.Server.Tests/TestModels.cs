@@ -21,6 +21,8 @@ internal sealed class TinyModelLoader : IModelLoader
     {
         Interlocked.Increment(ref Loads);
         if (spec.Source == "tiny") return CifarResNet.Build(Options(0));
+        // The same network exported by the Stochastic-Depth trainer: branch scales p_l (0.5–0.92) folded in and recorded.
+        if (spec.Source == "tiny-sd") return new Elide.Training.TrainableResNet(Options(0), new Elide.Training.StochasticDepthOptions(0.5)).ToComputeGraph();
         if (!File.Exists(spec.Source)) throw new ArgumentException($"no such test model '{spec.Source}'");
         string text = File.ReadAllText(spec.Source).Trim();
         if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int seed)) throw new ArgumentException($"test model file {spec.Source} holds '{text}', not a seed");
@@ -40,10 +42,13 @@ internal sealed class TinyModelLoader : IModelLoader
     }
 
     /// <summary>A front for the tiny model (6 blocks; 0 and 2 and 4 are... see <see cref="Masks"/>) with known accuracies.</summary>
-    public static string FrontJson(params (string Config, double Accuracy)[] points) => new ParetoFront
+    public static string FrontJson(params (string Config, double Accuracy)[] points) => FrontJson("tiny", points.Select(p => (p.Config, p.Accuracy, false)).ToArray());
+
+    /// <summary>A front named <paramref name="model"/> whose points may be marked unscaled (a merged front).</summary>
+    public static string FrontJson(string model, params (string Config, double Accuracy, bool Unscaled)[] points) => new ParetoFront
     {
-        Model = "tiny",
+        Model = model,
         Blocks = 6,
-        Front = points.Select(p => new OperatingPoint { Config = p.Config, ValAccuracy = p.Accuracy, TestAccuracy = p.Accuracy - 0.001 }).ToList(),
+        Front = points.Select(p => new OperatingPoint { Config = p.Config, ValAccuracy = p.Accuracy, TestAccuracy = p.Accuracy - 0.001, Unscaled = p.Unscaled }).ToList(),
     }.ToJson();
 }

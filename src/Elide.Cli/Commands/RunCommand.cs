@@ -48,7 +48,10 @@ internal static class RunCommand
             var graph = UnscaledOption.Load(spec, noScale);
             var paretoFront = LoadFront(graph, spec, p.GetValue(front));
             // A front's accuracies belong to the variant it was explored with (`explore --unscaled` names it so).
-            bool frontUnscaled = paretoFront.Model.EndsWith(UnscaledOption.FrontSuffix, StringComparison.Ordinal);
+            bool frontUnscaled = paretoFront.IsUnscaled;
+            if (paretoFront.Front.Any(q => q.Unscaled))
+                throw new ArgumentException($"the front '{paretoFront.Model}' mixes scaled and unscaled points (`elide merge-fronts`); `run` uses one variant at a time: " +
+                                            "pass the scaled front, or the unscaled one with --unscaled (`elide serve` runs merged fronts)");
             if (noScale != frontUnscaled)
                 throw new ArgumentException(noScale
                     ? $"--unscaled needs a front explored with `elide explore --unscaled` (pass it with --front); the front found ('{paretoFront.Model}') has scaled blocks"

@@ -58,7 +58,7 @@ public sealed class OperatingLadder
     {
         var single = planFor(1);
         var masks = ChooseMasks(single, blocks, front, fixedConfig, accuracyFloor);
-        var points = masks.Select((m, level) => new ServingPoint(level, m.Mask, m.Accuracy, m.TestAccuracy, Macs(single, m.Mask))).ToList();
+        var points = masks.Select((m, level) => new ServingPoint(level, m.Mask, m.Accuracy, m.TestAccuracy, Macs(single, m.Mask), m.Unscaled)).ToList();
 
         var calibration = new List<IReadOnlyList<(long, double)>>();
         foreach (int size in planSizes)
@@ -71,14 +71,15 @@ public sealed class OperatingLadder
         return new OperatingLadder(points, model, points.All(p => p.Accuracy is not null), front);
     }
 
-    private sealed record Candidate(SkipMask Mask, double? Accuracy, double? TestAccuracy);
+    private sealed record Candidate(SkipMask Mask, double? Accuracy, double? TestAccuracy, bool Unscaled = false);
 
     private static List<Candidate> ChooseMasks(ExecutionPlan plan, int blocks, ParetoFront? front, string? fixedConfig, double? floor)
     {
         if (fixedConfig is not null)
         {
             var mask = CheckMask(plan, blocks, fixedConfig, "--config");
-            var known = front?.Front.FirstOrDefault(p => p.Config == mask.ToString());
+            // A pinned configuration runs the model as loaded (scaled), so only a scaled point's accuracy describes it.
+            var known = front is { IsUnscaled: false } ? front.Front.FirstOrDefault(p => p.Config == mask.ToString() && !p.Unscaled) : null;
             if (floor is { } f && known is not null && known.ValAccuracy < f)
                 throw new ArgumentException($"--config {mask} has validation accuracy {known.ValAccuracy:0.####}, below --accuracy-floor {f}");
             return [new Candidate(mask, known?.ValAccuracy, known?.TestAccuracy)];
@@ -93,7 +94,7 @@ public sealed class OperatingLadder
             throw new ArgumentException($"the Pareto front is for a model with {front.Blocks} residual blocks but this model has {blocks}");
         var candidates = front.Front
             .Where(p => !double.IsNaN(p.ValAccuracy))
-            .Select(p => new Candidate(CheckMask(plan, blocks, p.Config, "front configuration"), p.ValAccuracy, p.TestAccuracy))
+            .Select(p => new Candidate(CheckMask(plan, blocks, p.Config, "front configuration"), p.ValAccuracy, p.TestAccuracy, p.Unscaled || front.IsUnscaled))
             .ToList();
         if (floor is { } fl)
         {

@@ -27,7 +27,7 @@ public sealed class BatchScheduler
 {
     private readonly Queue<PendingInference> queue = new();
     private readonly object gate = new();
-    private readonly Func<int, ExecutionPlan> planFor;
+    private readonly Func<int, bool, ExecutionPlan> planFor;
     private readonly OperatingLadder ladder;
     private readonly AdaptiveController controller;
     private readonly TailGuard? guard;
@@ -44,7 +44,7 @@ public sealed class BatchScheduler
     private bool accepting = true;
     private long busyUntilTimestamp;
 
-    internal BatchScheduler(string model, int version, Func<int, ExecutionPlan> planFor, OperatingLadder ladder, AdaptiveController controller,
+    internal BatchScheduler(string model, int version, Func<int, bool, ExecutionPlan> planFor, OperatingLadder ladder, AdaptiveController controller,
         TailGuard? guard, int inputLength, int outputLength, Hosting.ServerOptions options, ServerMetrics metrics, ILogger logger)
     {
         this.guard = guard;
@@ -237,7 +237,7 @@ public sealed class BatchScheduler
             metrics.Decisions.Add(1, new("model", model), new("action", ActionLabel(decision.Action)));
             if (decision.Action != ControllerAction.Hold)
                 logger.LogInformation("Controller {Action} {Model}: level {Level} config {Config} (required {Required}, predicted {PredictedMs:0.0} ms, queue {Queued} images)",
-                    ActionLabel(decision.Action), model, decision.Level, ladder.Points[decision.Level].Config, decision.RequiredLevel, decision.PredictedMs, QueuedImages);
+                    ActionLabel(decision.Action), model, decision.Level, ladder.Points[decision.Level].Label, decision.RequiredLevel, decision.PredictedMs, QueuedImages);
             if (claimed.Count > 0) Execute(claimed, decision, ladder.Latency.SizeIndexAtLeast(claimed.Sum(c => c.Images)));
         }
         drained.TrySetResult();
@@ -279,7 +279,7 @@ public sealed class BatchScheduler
         long start = Stopwatch.GetTimestamp();
         try
         {
-            planFor(planBatch).Run(input, output, point.Mask);
+            planFor(planBatch, point.Unscaled).Run(input, output, point.Mask);
         }
         catch (Exception e)
         {
@@ -292,7 +292,7 @@ public sealed class BatchScheduler
         var modelTag = new KeyValuePair<string, object?>("model", model);
         metrics.BatchCompute.Record(computeMs / 1000, modelTag);
         metrics.BatchImages.Record(images, modelTag);
-        metrics.Images.Add(images, modelTag, new("config", point.Config));
+        metrics.Images.Add(images, modelTag, new("config", point.Label));
         if (point.Accuracy is { } acc) metrics.AccuracySum.Add(acc * images, modelTag);
 
         offset = 0;

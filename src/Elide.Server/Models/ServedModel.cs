@@ -18,14 +18,16 @@ namespace Elide.Server.Models;
 /// </summary>
 public sealed class ServedModel
 {
-    private readonly Dictionary<int, ExecutionPlan> plans = [];
+    private readonly Dictionary<(int Batch, bool Unscaled), ExecutionPlan> plans = [];
     private readonly InferenceSession session;
+    private readonly Func<InferenceSession> unscaledSession;
 
-    private ServedModel(ModelSpec spec, int version, InferenceSession session, ParetoFront? front)
+    private ServedModel(ModelSpec spec, int version, InferenceSession session, Func<InferenceSession> unscaledSession, ParetoFront? front)
     {
         Spec = spec;
         Version = version;
         this.session = session;
+        this.unscaledSession = unscaledSession;
         Front = front;
     }
 
@@ -81,26 +83,33 @@ public sealed class ServedModel
     /// <summary>The queue and its worker.</summary>
     public BatchScheduler Scheduler { get; private set; } = null!;
 
-    /// <summary>The plan for <paramref name="batch"/> images (built once, then cached).</summary>
-    public ExecutionPlan PlanFor(int batch)
+    /// <summary>The plan for <paramref name="batch"/> images of the model as loaded (built once, then cached).</summary>
+    public ExecutionPlan PlanFor(int batch) => PlanFor(batch, unscaled: false);
+
+    /// <summary>
+    /// The plan for <paramref name="batch"/> images of the model as loaded, or, with <paramref name="unscaled"/>, of its
+    /// variant with the Stochastic-Depth branch scale divided out of kept blocks (the points a merged front marks
+    /// unscaled run on it; its session is built on first use). Built once, then cached.
+    /// </summary>
+    public ExecutionPlan PlanFor(int batch, bool unscaled)
     {
         lock (plans)
         {
-            if (!plans.TryGetValue(batch, out var plan))
+            if (!plans.TryGetValue((batch, unscaled), out var plan))
             {
                 var dims = (int[])InputShape.Clone();
                 dims[0] = batch;
-                plans[batch] = plan = session.GetPlan(new Shape(dims));
+                plans[(batch, unscaled)] = plan = (unscaled ? unscaledSession() : session).GetPlan(new Shape(dims));
             }
             return plan;
         }
     }
 
     /// <summary>Runs the engine directly, without the queue (tests compare served outputs with this).</summary>
-    public float[] RunDirect(float[] input, int images, SkipMask mask)
+    public float[] RunDirect(float[] input, int images, SkipMask mask, bool unscaled = false)
     {
         var output = new float[images * OutputLength];
-        PlanFor(images).Run(input, output, mask);
+        PlanFor(images, unscaled).Run(input, output, mask);
         return output;
     }
 
@@ -117,8 +126,12 @@ public sealed class ServedModel
             try { front = ParetoFront.FromJson(File.ReadAllText(frontPath)); }
             catch (FormatException e) { throw new ArgumentException($"Pareto front {frontPath}: {e.Message}", e); }
         }
-        var session = new InferenceSession(graph, new SessionOptions { Threads = options.Threads });
-        var model = new ServedModel(spec, version, session, front);
+        var sessionOptions = new SessionOptions { Threads = options.Threads };
+        var session = new InferenceSession(graph, sessionOptions);
+        // The unscaled variant (BranchScaling.Unscaled: a copy of the graph with p_l divided out of each branch's last
+        // BatchNorm) is built only when a ladder point runs it.
+        var unscaled = new Lazy<InferenceSession>(() => new InferenceSession(BranchScaling.Unscaled(graph), sessionOptions), LazyThreadSafetyMode.ExecutionAndPublication);
+        var model = new ServedModel(spec, version, session, () => unscaled.Value, front);
         model.Initialize(graph, options, metrics, logger);
         return model;
     }
@@ -154,6 +167,14 @@ public sealed class ServedModel
 
         var started = System.Diagnostics.Stopwatch.StartNew();
         Ladder = OperatingLadder.Build(PlanFor, BlockCount, Front, options.FixedConfig, options.AccuracyFloor, planSizes, options.CalibrationRuns);
+        if (Ladder.Points.Any(p => p.Unscaled))
+        {
+            // Plan and touch the unscaled variant's batches now, so the first batch that runs it does not pay for it.
+            // Its latency is the scaled plans' (same operations), which the calibration above measured.
+            var zeros = new float[planSizes[^1] * InputLength];
+            foreach (int size in planSizes)
+                PlanFor(size, unscaled: true).Run(zeros.AsSpan(0, size * InputLength), new float[size * OutputLength], Ladder.Points.First(p => p.Unscaled).Mask);
+        }
         logger.LogInformation("Loaded {Model} v{Version}: {Levels} configurations ({Source}), batch plans {PlanSizes}, calibrated in {Seconds:0.0} s; full-depth batch-{MaxBatch} latency {Ms:0.00} ms; latency feedback {Feedback}",
             Name, Version, Ladder.Points.Count, IsFixed ? "fixed --config" : Front is null ? "default ladder, accuracy unknown" : "Pareto front",
             string.Join(",", planSizes), started.Elapsed.TotalSeconds, MaxBatchSize, Ladder.Latency.PredictMs(0, planSizes.Length - 1),
@@ -169,7 +190,7 @@ public sealed class ServedModel
         int level = Controller.Level;
         var point = Ladder.Points[level];
         double? cost = point.Accuracy is { } a && Ladder.ReferenceAccuracy is { } r ? r - a : null;
-        return new ModelGaugeState(Name, Version, Scheduler.QueuedImages, level, point.Config, cost, Controller.Last?.PredictedMs ?? 0, Controller.Last?.SustainableLevel ?? 0,
+        return new ModelGaugeState(Name, Version, Scheduler.QueuedImages, level, point.Label, cost, Controller.Last?.PredictedMs ?? 0, Controller.Last?.SustainableLevel ?? 0,
             Guard?.Scale ?? 1, Guard?.MarginMs ?? double.NaN);
     }
 }

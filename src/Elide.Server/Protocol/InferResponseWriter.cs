@@ -74,6 +74,7 @@ public static class InferResponseWriter
         if (request.Id is not null) json.WriteString("id", request.Id);
         json.WriteStartObject("parameters");
         json.WriteString("elide_config", result.Point.Config);
+        if (result.Point.Unscaled) json.WriteBoolean("elide_unscaled", true);
         json.WriteNumber("elide_level", result.Point.Level);
         if (result.Point.Accuracy is { } acc) json.WriteNumber("elide_accuracy", acc);
         json.WriteString("elide_mode", model.IsFixed ? "fixed" : "adaptive");

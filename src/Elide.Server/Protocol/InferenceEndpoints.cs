@@ -85,6 +85,7 @@ public static class InferenceEndpoints
         {
             ["level"] = p.Level,
             ["config"] = p.Config,
+            ["unscaled"] = p.Unscaled,
             ["val_accuracy"] = p.Accuracy,
             ["test_accuracy"] = p.TestAccuracy,
             ["macs"] = p.MultiplyAccumulates,

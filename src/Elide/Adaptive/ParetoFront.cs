@@ -36,8 +36,23 @@ public sealed record OperatingPoint
     /// <summary>Measured package energy per image at batch 1 (RAPL) in millijoules; null where RAPL is unavailable.</summary>
     [JsonPropertyName("measured_energy_mj")] public double? MeasuredEnergyMillijoules { get; init; }
 
+    /// <summary>
+    /// True when the point runs with the Stochastic-Depth branch scale divided out of its kept blocks
+    /// (<see cref="BranchScaling.Unscaled"/>); its accuracies were measured that way. Absent (false) in fronts of one
+    /// variant; set by <see cref="ParetoFront.Merge"/> on the points taken from an unscaled front.
+    /// </summary>
+    [JsonPropertyName("unscaled")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Unscaled { get; init; }
+
     /// <summary>The parsed mask.</summary>
     [JsonIgnore] public SkipMask Mask => SkipMask.Parse(Config);
+
+    /// <summary>The mask, with ":unscaled" appended for an unscaled point (labels and logs).</summary>
+    [JsonIgnore] public string Label => Unscaled ? Config + UnscaledSuffix : Config;
+
+    /// <summary>What <see cref="Label"/> appends for an unscaled point.</summary>
+    public const string UnscaledSuffix = ":unscaled";
 }
 
 /// <summary>The near-Pareto-optimal operating points of one model (the `--report` JSON format of `elide explore`).</summary>
@@ -61,13 +76,62 @@ public sealed record ParetoFront
     /// <summary>Per-block cost models the predictions come from (batch 1 and the large batch), if calibrated.</summary>
     [JsonPropertyName("cost_models")] public IReadOnlyList<BlockCostModel> CostModels { get; init; } = [];
 
-    /// <summary>Points, sorted by increasing batch-1 latency.</summary>
+    /// <summary>Points, sorted by increasing batch-1 latency (by MACs in a <see cref="Merge"/>d front).</summary>
     [JsonPropertyName("front")] public IReadOnlyList<OperatingPoint> Front { get; init; } = [];
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
-    /// <summary>The point that runs every block, or null when the front has none.</summary>
-    [JsonIgnore] public OperatingPoint? AllBlocks => Front.FirstOrDefault(p => !p.Config.Contains('0'));
+    /// <summary>The point that runs every block (the scaled one when a merged front has both), or null when the front has none.</summary>
+    [JsonIgnore] public OperatingPoint? AllBlocks => Front.Where(p => !p.Config.Contains('0')).OrderBy(p => p.Unscaled).FirstOrDefault();
+
+    /// <summary>Suffix `elide explore --unscaled` gives the model name of a front explored with unscaled branches.</summary>
+    public const string UnscaledModelSuffix = ".unscaled";
+
+    /// <summary>True when every point was explored with unscaled branches (the front of `elide explore --unscaled`).</summary>
+    [JsonIgnore] public bool IsUnscaled => Model.EndsWith(UnscaledModelSuffix, StringComparison.Ordinal);
+
+    /// <summary>True when some points are scaled and others unscaled (a <see cref="Merge"/>d front).</summary>
+    [JsonIgnore] public bool IsMixed => Front.Any(p => p.Unscaled) && Front.Any(p => !p.Unscaled);
+
+    /// <summary>
+    /// One front over both branch-scaling variants of one model: the points of <paramref name="scaled"/> and those
+    /// of <paramref name="unscaled"/> (explored with `--unscaled`, marked <see cref="OperatingPoint.Unscaled"/>), of
+    /// which only the Pareto-optimal ones in (validation accuracy ↑, MACs ↓) are kept, sorted by MACs. The scaled
+    /// all-blocks point is always kept: it is the reference the accuracy cost is measured from. Work is compared in
+    /// MACs because both variants run the same operations for a mask while the two fronts' latencies were timed in
+    /// different runs; the cost models and energy model are the scaled front's.
+    /// </summary>
+    /// <exception cref="ArgumentException">The fronts are of different models or block counts, or not one of each variant.</exception>
+    public static ParetoFront Merge(ParetoFront scaled, ParetoFront unscaled)
+    {
+        ArgumentNullException.ThrowIfNull(scaled);
+        ArgumentNullException.ThrowIfNull(unscaled);
+        if (scaled.IsUnscaled || scaled.Front.Any(p => p.Unscaled))
+            throw new ArgumentException($"the first front ('{scaled.Model}') must be the scaled one (explored without --unscaled)");
+        if (!unscaled.IsUnscaled)
+            throw new ArgumentException($"the second front ('{unscaled.Model}') must come from `elide explore --unscaled` (its model name ends in '{UnscaledModelSuffix}')");
+        string baseName = unscaled.Model[..^UnscaledModelSuffix.Length];
+        if (baseName != scaled.Model)
+            throw new ArgumentException($"the fronts are of different models: '{scaled.Model}' and '{unscaled.Model}'");
+        if (scaled.Blocks != unscaled.Blocks)
+            throw new ArgumentException($"the fronts have {scaled.Blocks} and {unscaled.Blocks} blocks");
+        var candidates = scaled.Front.Concat(unscaled.Front.Select(p => p with { Unscaled = true })).ToList();
+        var reference = scaled.AllBlocks;
+        var kept = candidates
+            .Where(p => p == reference || !candidates.Any(q => Dominates(q, p)))
+            .OrderBy(p => p.Macs).ThenByDescending(p => p.ValAccuracy)
+            .ToList();
+        return scaled with { Front = kept };
+    }
+
+    /// <summary>q is at least as accurate as p with at most its work, and strictly better in one (ties broken towards scaled points).</summary>
+    private static bool Dominates(OperatingPoint q, OperatingPoint p)
+    {
+        if (ReferenceEquals(q, p)) return false;
+        if (q.ValAccuracy < p.ValAccuracy || q.Macs > p.Macs) return false;
+        if (q.ValAccuracy > p.ValAccuracy || q.Macs < p.Macs) return true;
+        return !q.Unscaled && p.Unscaled;
+    }
 
     /// <summary>True when every point has a test accuracy: reports then use it, and validation accuracy otherwise.</summary>
     [JsonIgnore] public bool ReportsTestAccuracy => Front.All(p => p.TestAccuracy is not null);
