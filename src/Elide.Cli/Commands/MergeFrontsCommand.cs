@@ -23,8 +23,8 @@ internal static class MergeFrontsCommand
         };
         cmd.SetAction(p => CliErrors.Guard(() =>
         {
-            var a = Read(p.GetValue(scaled)!);
-            var b = Read(p.GetValue(unscaled)!);
+            var a = RunCommand.ReadFront(p.GetValue(scaled)!);
+            var b = RunCommand.ReadFront(p.GetValue(unscaled)!);
             var merged = ParetoFront.Merge(a, b);
             string path = p.GetValue(output)!;
             File.WriteAllText(path + ".tmp", merged.ToJson());
@@ -42,12 +42,5 @@ internal static class MergeFrontsCommand
             return 0;
         }));
         return cmd;
-    }
-
-    private static ParetoFront Read(string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"front '{path}' does not exist", path);
-        try { return ParetoFront.FromJson(File.ReadAllText(path)); }
-        catch (FormatException e) { throw new ArgumentException($"front {path}: {e.Message}", e); }
     }
 }

@@ -139,7 +139,7 @@ internal static class RunCommand
     }
 
     /// <summary>Reads a front JSON file; a malformed one is an error naming the file.</summary>
-    private static ParetoFront ReadFront(string path)
+    internal static ParetoFront ReadFront(string path)
     {
         try { return ParetoFront.FromJson(File.ReadAllText(path)); }
         catch (FormatException e) { throw new FormatException($"{path}: {e.Message}", e); }

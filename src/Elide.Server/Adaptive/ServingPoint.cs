@@ -16,5 +16,5 @@ public sealed record ServingPoint(int Level, SkipMask Mask, double? Accuracy, do
     public string Config { get; } = Mask.ToString();
 
     /// <summary>The mask, with ":unscaled" appended for an unscaled point (metric labels, logs).</summary>
-    public string Label => Unscaled ? Config + OperatingPoint.UnscaledSuffix : Config;
+    public string Label => OperatingPoint.LabelOf(Config, Unscaled);
 }

@@ -49,10 +49,10 @@ public sealed record OperatingPoint
     [JsonIgnore] public SkipMask Mask => SkipMask.Parse(Config);
 
     /// <summary>The mask, with ":unscaled" appended for an unscaled point (labels and logs).</summary>
-    [JsonIgnore] public string Label => Unscaled ? Config + UnscaledSuffix : Config;
+    [JsonIgnore] public string Label => LabelOf(Config, Unscaled);
 
-    /// <summary>What <see cref="Label"/> appends for an unscaled point.</summary>
-    public const string UnscaledSuffix = ":unscaled";
+    /// <summary>The label of a configuration: the mask, with ":unscaled" appended when it runs unscaled.</summary>
+    public static string LabelOf(string config, bool unscaled) => unscaled ? config + ":unscaled" : config;
 }
 
 /// <summary>The near-Pareto-optimal operating points of one model (the `--report` JSON format of `elide explore`).</summary>

@@ -316,19 +316,15 @@ public sealed class Trainer : IDisposable
     private string ArchitectureIdentity()
     {
         var a = Model.Architecture;
+        var identity = new Dictionary<string, object>
+        {
+            ["architecture"] = $"cifar-resnet{a.Depth}", ["width"] = a.Width, ["in_channels"] = a.InChannels, ["classes"] = a.Classes,
+            ["image_size"] = a.ImageSize, ["stochastic_depth_final_survival"] = Options.FinalSurvivalProbability,
+        };
         // The rule is named only when it is not the linear default, so checkpoints written before it existed still match.
-        return Options.StochasticDepthRule == StochasticDepthRule.Linear
-            ? JsonSerializer.Serialize(new
-            {
-                architecture = $"cifar-resnet{a.Depth}", width = a.Width, in_channels = a.InChannels, classes = a.Classes, image_size = a.ImageSize,
-                stochastic_depth_final_survival = Options.FinalSurvivalProbability,
-            })
-            : JsonSerializer.Serialize(new
-            {
-                architecture = $"cifar-resnet{a.Depth}", width = a.Width, in_channels = a.InChannels, classes = a.Classes, image_size = a.ImageSize,
-                stochastic_depth_final_survival = Options.FinalSurvivalProbability,
-                stochastic_depth_rule = Options.StochasticDepthRule.ToString().ToLowerInvariant(),
-            });
+        if (Options.StochasticDepthRule != StochasticDepthRule.Linear)
+            identity["stochastic_depth_rule"] = Options.StochasticDepthRule.ToString().ToLowerInvariant();
+        return JsonSerializer.Serialize(identity);
     }
 
     private string DataIdentity()
