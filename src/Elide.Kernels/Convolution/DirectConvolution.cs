@@ -286,7 +286,7 @@ internal sealed unsafe partial class DirectConvolution
     /// channels at a time are transposed in registers and finished there (output position j is NCHW offset j).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Finish(float* stage, int stride, in ConvOutput output, int oc0, int rows, int j0, int count)
+    internal static void Finish(float* stage, int stride, in ConvOutput output, int oc0, int rows, int j0, int count)
     {
         var activation = output.Activation;
         if (!Avx.IsSupported || activation.Kind == ActivationKind.Tanh)
@@ -324,16 +324,27 @@ internal sealed unsafe partial class DirectConvolution
         where TAct : struct, EpilogueKernels.IVectorActivation256
     {
         float* tail = stackalloc float[8];
+        float* ragged = stackalloc float[64];
         for (int half = 0; half * 8 < rows; half++)
         {
             for (int p = 0; p < count; p += 8)
             {
                 float* s = stage + p * stride + half * 8;
-                Transpose(Avx.LoadVector256(s), Avx.LoadVector256(s + stride), Avx.LoadVector256(s + 2 * stride),
-                    Avx.LoadVector256(s + 3 * stride), Avx.LoadVector256(s + 4 * stride), Avx.LoadVector256(s + 5 * stride),
-                    Avx.LoadVector256(s + 6 * stride), Avx.LoadVector256(s + 7 * stride),
-                    out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7);
                 int n = Math.Min(8, count - p), channels = Math.Min(8, rows - half * 8);
+                long rowStride = stride;
+                if (n < 8)
+                {
+                    // A ragged last group: the stage holds only n more positions (a band of 7-wide rows ends 3 past a
+                    // multiple of 8), so they are copied out rather than read as 8 rows past its end.
+                    for (int i = 0; i < n; i++) Avx.LoadVector256(s + (long)i * stride).Store(ragged + i * 8);
+                    for (int i = n; i < 8; i++) Vector256<float>.Zero.Store(ragged + i * 8);
+                    s = ragged;
+                    rowStride = 8;
+                }
+                Transpose(Avx.LoadVector256(s), Avx.LoadVector256(s + rowStride), Avx.LoadVector256(s + 2 * rowStride),
+                    Avx.LoadVector256(s + 3 * rowStride), Avx.LoadVector256(s + 4 * rowStride), Avx.LoadVector256(s + 5 * rowStride),
+                    Avx.LoadVector256(s + 6 * rowStride), Avx.LoadVector256(s + 7 * rowStride),
+                    out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7);
                 int oc = oc0 + half * 8;
                 long at = (long)oc * output.OutPlane + j0 + p;
                 FinishChannel(output, act, c0, oc, at, n, tail);

@@ -94,3 +94,53 @@ public unsafe class DirectConvolutionTilesTests
         }
     }
 }
+
+/// <summary>
+/// The direct convolution's finishing stage (transpose back to NCHW, bias, residual, activation) reads its staged
+/// results eight positions at a time. A band of row tiles stages exactly its positions, so a ragged last group must
+/// not read past them: the stage here ends at a guard page. (Before the fix, a 7-wide band of 21 positions read 3 ×
+/// 32 floats past its scratch buffer and crashed the test host about once in three CI runs.)
+/// </summary>
+public unsafe class DirectConvolutionFinishTests
+{
+    [Theory]
+    [InlineData(16, 16, ActivationKind.None)]
+    [InlineData(32, 17, ActivationKind.Relu)]
+    [InlineData(32, 32, ActivationKind.None)]
+    [InlineData(16, 5, ActivationKind.Sigmoid)]
+    public void FinishReadsNoStagedPositionPastTheCount(int stride, int rows, ActivationKind kind)
+    {
+        var activation = new Activation(kind);
+        foreach (int count in new[] { 0, 1, 3, 7, 8, 9, 13, 21, 48 })
+        {
+            using var stage = new GuardedMemory(count * stride);
+            var random = new Random(count * 31 + stride);
+            for (int i = 0; i < stage.Length; i++) stage.Pointer[i] = (float)(random.NextDouble() * 4 - 2);
+            int j0 = 5, plane = j0 + count + 3;
+            var bias = Enumerable.Range(0, rows).Select(i => 0.25f * i - 1f).ToArray();
+            var residual = Enumerable.Range(0, rows * plane).Select(i => (float)Math.Sin(i)).ToArray();
+            var y = new float[rows * plane];
+            Array.Fill(y, float.NaN);
+            fixed (float* py = y, pr = residual, pb = bias)
+            {
+                var output = new ConvOutput(py, pr, pb, plane, plane, plane, null, activation);
+                DirectConvolution.Finish(stage.Pointer, stride, output, 0, rows, j0, count);
+            }
+            for (int oc = 0; oc < rows; oc++)
+            {
+                for (int j = 0; j < plane; j++)
+                {
+                    float actual = y[oc * plane + j];
+                    if (j < j0 || j >= j0 + count)
+                    {
+                        Assert.True(float.IsNaN(actual), $"count {count}: channel {oc} position {j} outside the range was written");
+                        continue;
+                    }
+                    float expected = activation.Apply(stage.Pointer[(j - j0) * stride + oc] + bias[oc] + residual[oc * plane + j]);
+                    Assert.True(Math.Abs(actual - expected) <= 1e-5f * (1 + Math.Abs(expected)),
+                        $"count {count}, stride {stride}: channel {oc} position {j} = {actual}, expected {expected}");
+                }
+            }
+        }
+    }
+}
