@@ -7,9 +7,19 @@ namespace Elide.Kernels;
 /// Per-thread, 64-byte aligned, pinned scratch for packing. Grows to the largest request seen and is then reused,
 /// so steady-state kernel calls allocate nothing.
 /// </summary>
+/// <remarks>
+/// With <c>ELIDE_GUARD_SCRATCH=1</c> (Linux; the CI runs the kernel tests this way), every buffer is a fresh mapping
+/// that ends at an inaccessible page, rounded only to the 64-byte alignment, and a grown buffer's old mapping is
+/// unmapped: a kernel that reads or writes past what it asked for, or keeps a pointer across a growth, faults at once
+/// instead of touching whatever the allocator placed next.
+/// </remarks>
 internal sealed unsafe class ScratchBuffers
 {
     [ThreadStatic] private static ScratchBuffers? current;
+
+    /// <summary>Whether scratch buffers end at guard pages (read once, from ELIDE_GUARD_SCRATCH).</summary>
+    public static readonly bool Guarded = Environment.GetEnvironmentVariable("ELIDE_GUARD_SCRATCH") == "1"
+        && OperatingSystem.IsLinux();
 
     private readonly Slot packA = new();
     private readonly Slot packB = new();
@@ -32,9 +42,12 @@ internal sealed unsafe class ScratchBuffers
         private float[]? array;
         private float* aligned;
         private long capacity;
+        private byte* mapping;   // guarded mode: the current mapping and its length
+        private nuint mappingLength;
 
         public float* Get(long floats)
         {
+            if (Guarded) return GetGuarded(floats);
             if (floats > capacity)
             {
                 // Pinned on the POH, so the address stays valid for the life of the array.
@@ -45,5 +58,41 @@ internal sealed unsafe class ScratchBuffers
             }
             return aligned;
         }
+
+        private float* GetGuarded(long floats)
+        {
+            // Exactly what was asked for (to 64 bytes) before the guard, so a request of another size remaps. No
+            // managed allocation: the steady-state allocation tests hold in this mode too.
+            if (mapping == null || floats != capacity)
+            {
+                if (mapping != null) munmap(mapping, mappingLength);
+                nuint page = (nuint)Environment.SystemPageSize;
+                nuint usable = ((nuint)Math.Max(floats, 1) * sizeof(float) + 63) & ~(nuint)63;
+                nuint dataPages = (usable + page - 1) / page;
+                mappingLength = (dataPages + 1) * page;
+                mapping = (byte*)mmap(null, mappingLength, ProtReadWrite, MapPrivate | MapAnonymous, -1, 0);
+                if (mapping == (byte*)-1)
+                {
+                    mapping = null;
+                    throw new OutOfMemoryException($"ELIDE_GUARD_SCRATCH: mmap of {mappingLength} bytes failed (errno {Marshal.GetLastPInvokeError()})");
+                }
+                if (mprotect(mapping + dataPages * page, page, ProtNone) != 0)
+                    throw new InvalidOperationException($"ELIDE_GUARD_SCRATCH: mprotect failed (errno {Marshal.GetLastPInvokeError()})");
+                aligned = (float*)(mapping + dataPages * page - usable);
+                capacity = floats;
+            }
+            return aligned;
+        }
     }
+
+    private const int ProtNone = 0, ProtReadWrite = 3, MapPrivate = 0x02, MapAnonymous = 0x20;
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern void* mmap(void* addr, nuint length, int prot, int flags, int fd, nint offset);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int mprotect(void* addr, nuint length, int prot);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int munmap(void* addr, nuint length);
 }
