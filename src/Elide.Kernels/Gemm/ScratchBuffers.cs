@@ -65,34 +65,12 @@ internal sealed unsafe class ScratchBuffers
             // managed allocation: the steady-state allocation tests hold in this mode too.
             if (mapping == null || floats != capacity)
             {
-                if (mapping != null) munmap(mapping, mappingLength);
-                nuint page = (nuint)Environment.SystemPageSize;
-                nuint usable = ((nuint)Math.Max(floats, 1) * sizeof(float) + 63) & ~(nuint)63;
-                nuint dataPages = (usable + page - 1) / page;
-                mappingLength = (dataPages + 1) * page;
-                mapping = (byte*)mmap(null, mappingLength, ProtReadWrite, MapPrivate | MapAnonymous, -1, 0);
-                if (mapping == (byte*)-1)
-                {
-                    mapping = null;
-                    throw new OutOfMemoryException($"ELIDE_GUARD_SCRATCH: mmap of {mappingLength} bytes failed (errno {Marshal.GetLastPInvokeError()})");
-                }
-                if (mprotect(mapping + dataPages * page, page, ProtNone) != 0)
-                    throw new InvalidOperationException($"ELIDE_GUARD_SCRATCH: mprotect failed (errno {Marshal.GetLastPInvokeError()})");
-                aligned = (float*)(mapping + dataPages * page - usable);
+                if (mapping != null) GuardPages.Unmap(mapping, mappingLength);
+                mapping = null;
+                aligned = (float*)GuardPages.Map((nuint)Math.Max(floats, 1) * sizeof(float), 64, out mapping, out mappingLength);
                 capacity = floats;
             }
             return aligned;
         }
     }
-
-    private const int ProtNone = 0, ProtReadWrite = 3, MapPrivate = 0x02, MapAnonymous = 0x20;
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern void* mmap(void* addr, nuint length, int prot, int flags, int fd, nint offset);
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int mprotect(void* addr, nuint length, int prot);
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int munmap(void* addr, nuint length);
 }
