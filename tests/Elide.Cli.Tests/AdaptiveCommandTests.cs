@@ -110,7 +110,7 @@ public class AdaptiveCommandTests
     }
 
     [Fact]
-    public void MergeFrontsWritesOneFrontOfBothVariantsWhichRunRefuses()
+    public void MergeFrontsWritesOneFrontOfBothVariantsWhichRunRunsPointByPoint()
     {
         string scaled = Temp("m.front.json"), unscaled = Temp("m.unscaled.front.json"), merged = Temp("merged.front.json");
         OperatingPoint P(string config, double accuracy, long macs) => new() { Config = config, ValAccuracy = accuracy, Macs = macs, LatencyMsBatch1 = macs / 100.0, LatencyMsBatch64 = macs / 10.0 };
@@ -131,9 +131,19 @@ public class AdaptiveCommandTests
         Assert.Equal(2, exit);
         Assert.Contains("/no/such.json", stderr);
 
-        (exit, _, stderr) = Elide("run", "--model", "resnet8", "--front", merged, "--images", "1", "--threads", "1");
+        // The fastest point with validation accuracy ≥ 75 % is the unscaled one; a budget-free run takes the scaled all-blocks point.
+        (exit, stdout, stderr) = Elide("run", "--model", "resnet8", "--front", merged, "--images", "2", "--threads", "1", "--no-retime", "--min-accuracy", "75");
+        Assert.True(exit == 0, stderr + stdout);
+        Assert.Contains("merged: 1 run with unscaled blocks", stdout);
+        Assert.Matches(@"(?m)^run\s.*\s011\s+unscaled\s+2\s", stdout);
+        (exit, stdout, stderr) = Elide("run", "--model", "resnet8", "--front", merged, "--images", "2", "--threads", "1", "--no-retime", "--budget-ms", "1000");
+        Assert.True(exit == 0, stderr + stdout);
+        Assert.Matches(@"(?m)^run\s.*\s111\s+scaled\s+3\s", stdout);
+
+        (exit, _, stderr) = Elide("run", "--model", "resnet8", "--front", merged, "--images", "1", "--threads", "1", "--unscaled");
         Assert.Equal(2, exit);
-        Assert.Contains("mixes scaled and unscaled points", stderr);
+        Assert.Contains("is merged", stderr);
+        Assert.Contains("drop --unscaled", stderr);
     }
 
     [Fact]

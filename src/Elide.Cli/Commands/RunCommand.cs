@@ -12,7 +12,7 @@ internal static class RunCommand
     public static Command Create()
     {
         var model = new Option<string?>("--model", "-m") { Description = ModelSource.Help + $" Default: the shipped Stochastic-Depth model ({Shipped.ModelPath}), classifying Fashion-MNIST's test split." };
-        var front = new Option<string?>("--front") { Description = "Front JSON from `elide explore` (default: the model's metadata, else <model>.front.json or models/<model>.front.json)." };
+        var front = new Option<string?>("--front") { Description = "Front JSON from `elide explore`, or from `elide merge-fronts` (each point then runs on its own variant, scaled or unscaled; both are loaded) (default: the model's metadata, else <model>.front.json or models/<model>.front.json)." };
         var budgetMs = new Option<double?>("--budget-ms") { Description = "Latency bound per inference (of --batch images) in milliseconds." };
         var energyMj = new Option<double?>("--energy-mj") { Description = "Energy bound per image in millijoules." };
         var powerW = new Option<double?>("--power-w") { Description = "Average power bound in watts." };
@@ -49,15 +49,19 @@ internal static class RunCommand
             var paretoFront = LoadFront(graph, spec, p.GetValue(front));
             // A front's accuracies belong to the variant it was explored with (`explore --unscaled` names it so).
             bool frontUnscaled = paretoFront.IsUnscaled;
-            if (paretoFront.Front.Any(q => q.Unscaled))
-                throw new ArgumentException($"the front '{paretoFront.Model}' mixes scaled and unscaled points (`elide merge-fronts`); `run` uses one variant at a time: " +
-                                            "pass the scaled front, or the unscaled one with --unscaled (`elide serve` runs merged fronts)");
-            if (noScale != frontUnscaled)
+            // A merged front (`elide merge-fronts`) says per point which variant runs: both are planned.
+            bool merged = paretoFront.Front.Any(q => q.Unscaled);
+            if (merged && noScale)
+                throw new ArgumentException($"the front '{paretoFront.Model}' is merged (`elide merge-fronts`): each point says whether its blocks run scaled or unscaled, " +
+                                            "and both variants are loaded; drop --unscaled");
+            if (!merged && noScale != frontUnscaled)
                 throw new ArgumentException(noScale
                     ? $"--unscaled needs a front explored with `elide explore --unscaled` (pass it with --front); the front found ('{paretoFront.Model}') has scaled blocks"
                     : $"the front '{paretoFront.Model}' was explored with unscaled blocks; add --unscaled");
             var stored = paretoFront;
-            var session = new InferenceSession(graph, new SessionOptions { Threads = p.GetValue(threads) });
+            var sessionOptions = new SessionOptions { Threads = p.GetValue(threads) };
+            var session = new InferenceSession(graph, sessionOptions);
+            var unscaledSession = merged ? new InferenceSession(BranchScaling.Unscaled(graph), sessionOptions) : null;
             int b = p.GetValue(batch);
             var declared = ModelSource.InputShape(graph, 1);
             var imageShape = new ImageShape(declared[1], declared[2], declared[3]);
@@ -83,7 +87,7 @@ internal static class RunCommand
                                            (data is null ? "no Fashion-MNIST test split found (install dataset-fashion-mnist): random inputs" : $"classifying {data.Count} test images of {dataSpec}"));
             string? plotPath = p.GetValue(plot) ?? (shipped && (p.GetValue(demo) || p.GetValue(schedule) is not null) ? "elide-demo-front.svg" : null);
             PrintFront(paretoFront, policy, b);
-            var results = PhaseRunner.Run(session, policy, phases, data, imageShape, b);
+            var results = PhaseRunner.Run(session, policy, phases, data, imageShape, b, unscaledSession: unscaledSession);
             PrintPhases(results, paretoFront, b, data is not null);
             if (plotPath is not null)
                 WritePlot(plotPath, stored, spec, p.GetValue(baselineFront) ?? (shipped ? Shipped.BaselineFront() : null));
@@ -168,24 +172,23 @@ internal static class RunCommand
 
     private static void PrintFront(ParetoFront f, AdaptivePolicy policy, int batch)
     {
-        Console.WriteLine($"{f.Model}: {f.Front.Count} operating points on the Pareto front ({f.Blocks} residual blocks)");
-        Console.WriteLine($"  {"config",-28} {"kept",5} {"val %",7} {$"ms/b{batch}",9} {"mJ/img",8}");
+        bool merged = f.Front.Any(p => p.Unscaled);
+        Console.WriteLine($"{f.Model}: {f.Front.Count} operating points on the Pareto front ({f.Blocks} residual blocks" +
+                          (merged ? $"; merged: {f.Front.Count(p => p.Unscaled)} run with unscaled blocks)" : ")"));
+        Console.WriteLine($"  {"config",-28} {Variant("variant", merged)}{"kept",5} {"val %",7} {$"ms/b{batch}",9} {"mJ/img",8}");
         foreach (var p in policy.Points)
-        {
-            string config = p.Config.Length > 28 ? p.Config[..25] + "…" : p.Config;
-            Console.WriteLine($"  {config,-28} {p.Mask.RunCount,5} {100 * p.ValAccuracy,7:F2} {policy.LatencyMs(p, batch),9:F3} {AdaptivePolicy.EnergyMillijoules(p),8:F3}");
-        }
+            Console.WriteLine($"  {Short(p.Config),-28} {Variant(p, merged)}{p.Mask.RunCount,5} {100 * p.ValAccuracy,7:F2} {policy.LatencyMs(p, batch),9:F3} {AdaptivePolicy.EnergyMillijoules(p),8:F3}");
         Console.WriteLine();
     }
 
     private static void PrintPhases(IReadOnlyList<PhaseResult> results, ParetoFront f, int batch, bool labelled)
     {
-        Console.WriteLine($"{"phase",-9} {"budget",-22} {"config",-28} {"kept",5} {"acc %",7} {"median ms",9} {"p90 ms",8} {"misses",7} {"mJ/img",8} {"RAPL mJ/img",11} {"choose µs",9}");
+        bool merged = f.Front.Any(p => p.Unscaled);
+        Console.WriteLine($"{"phase",-9} {"budget",-22} {"config",-28} {Variant("variant", merged)}{"kept",5} {"acc %",7} {"median ms",9} {"p90 ms",8} {"misses",7} {"mJ/img",8} {"RAPL mJ/img",11} {"choose µs",9}");
         foreach (var r in results)
         {
-            string config = r.Decision.Point.Config.Length > 28 ? r.Decision.Point.Config[..25] + "…" : r.Decision.Point.Config;
             string budget = r.Phase.Budget + (r.Decision.Feasible ? "" : " (!)");
-            Console.WriteLine($"{r.Phase.Name,-9} {budget,-22} {config,-28} {r.Decision.Mask.RunCount,5} {(r.Accuracy is { } a ? $"{100 * a:F2}" : "-"),7} " +
+            Console.WriteLine($"{r.Phase.Name,-9} {budget,-22} {Short(r.Decision.Point.Config),-28} {Variant(r.Decision.Point, merged)}{r.Decision.Mask.RunCount,5} {(r.Accuracy is { } a ? $"{100 * a:F2}" : "-"),7} " +
                               $"{r.MedianMs,9:F3} {r.P90Ms,8:F3} {r.DeadlineMisses,7} {r.ModelledEnergyMillijoules / Math.Max(1, r.Images),8:F3} " +
                               $"{(r.MeasuredEnergyMillijoules is { } m ? $"{m / Math.Max(1, r.Images):F3}" : "n/a"),11} {r.DecisionMicroseconds,9:F2}");
         }
@@ -204,6 +207,13 @@ internal static class RunCommand
         if (results.Any(r => !r.Decision.Feasible))
             Console.WriteLine("(!) no configuration fits this budget; the fastest one ran");
     }
+
+    private static string Short(string config) => config.Length > 28 ? config[..25] + "…" : config;
+
+    /// <summary>The variant column, present only for a merged front.</summary>
+    private static string Variant(string header, bool merged) => merged ? $"{header,-9} " : "";
+
+    private static string Variant(OperatingPoint p, bool merged) => Variant(p.Unscaled ? "unscaled" : "scaled", merged);
 }
 
 /// <summary>Dataset loading for the adaptive commands: a missing dataset is an expected, clearly reported error.</summary>

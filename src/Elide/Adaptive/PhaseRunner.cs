@@ -32,7 +32,10 @@ public sealed record PhaseResult(Phase Phase, PolicyDecision Decision, double De
 /// <summary>
 /// Runs a model through phases of changing conditions: at each phase start the policy picks a configuration from
 /// the front, and the phase's inferences run it on the same plan (one model in memory; switching rebinds a few
-/// buffer addresses). Measures accuracy, latency per inference, deadline misses and energy per phase.
+/// buffer addresses). A merged front (`elide merge-fronts`) marks some points unscaled: those run on a second plan,
+/// of the model with its branch scales divided out (<see cref="BranchScaling.Unscaled"/>), planned before the first
+/// phase so switching variants costs no more than switching masks. Measures accuracy, latency per inference,
+/// deadline misses and energy per phase.
 /// </summary>
 public static class PhaseRunner
 {
@@ -48,18 +51,28 @@ public static class PhaseRunner
     /// <param name="batch">Images per inference.</param>
     /// <param name="energy">Energy model (null: default).</param>
     /// <param name="progress">(phase index, fraction of the phase done).</param>
-    /// <exception cref="ArgumentException">The front does not fit the model, or the data holds fewer images than a batch.</exception>
+    /// <param name="unscaledSession">The model's unscaled variant, which runs the front's points marked
+    /// <see cref="OperatingPoint.Unscaled"/>; required when the front has such points, ignored otherwise.</param>
+    /// <exception cref="ArgumentException">The front does not fit the model, it has unscaled points and no unscaled
+    /// session was given, or the data holds fewer images than a batch.</exception>
     public static IReadOnlyList<PhaseResult> Run(InferenceSession session, AdaptivePolicy policy, IReadOnlyList<Phase> phases,
-        LabelledImages? data, Data.ImageShape imageShape, int batch = 1, EnergyModel? energy = null, Action<int, double>? progress = null)
+        LabelledImages? data, Data.ImageShape imageShape, int batch = 1, EnergyModel? energy = null, Action<int, double>? progress = null,
+        InferenceSession? unscaledSession = null)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
         if (policy.Points[0].Config.Length != session.Blocks.Count)
             throw new ArgumentException($"the front is for {policy.Points[0].Config.Length} residual blocks but the model has {session.Blocks.Count}");
+        bool mixed = policy.Points.Any(p => p.Unscaled);
+        if (mixed && unscaledSession is null)
+            throw new ArgumentException("the front has unscaled points (a merged front) but no unscaled variant of the model was given to run them");
+        if (mixed && unscaledSession!.Blocks.Count != session.Blocks.Count)
+            throw new ArgumentException($"the unscaled variant has {unscaledSession.Blocks.Count} residual blocks but the model has {session.Blocks.Count}");
         if (data is not null && data.Count < batch) throw new ArgumentException($"{data.Count} images cannot fill a batch of {batch}");
         var shape = data?.Shape ?? imageShape;
         var plan = session.GetPlan(new Shape(batch, shape.Channels, shape.Height, shape.Width));
+        var unscaledPlan = mixed ? unscaledSession!.GetPlan(plan.InputShapes[0]) : null;
         var work = ConfigurationWork.Of(session, plan);
         energy ??= EnergyModel.Default;
         var rapl = RaplEnergyMeter.TryOpen();
@@ -80,6 +93,7 @@ public static class PhaseRunner
             for (int r = 0; r < DecisionRepetitions; r++) decision = policy.Choose(phase.Budget);
             double decisionUs = Stopwatch.GetElapsedTime(d0).TotalMicroseconds / DecisionRepetitions;
             var mask = decision.Mask;
+            var running = decision.Point.Unscaled ? unscaledPlan! : plan;
             var times = new double[phase.Inferences];
             int correct = 0, misses = 0;
             var before = rapl?.Read();
@@ -97,7 +111,7 @@ public static class PhaseRunner
                     cursor += batch;
                 }
                 long t0 = Stopwatch.GetTimestamp();
-                plan.Run(input, logits, mask);
+                running.Run(input, logits, mask);
                 times[k] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
                 if (phase.Budget.LatencyMs is { } bound && times[k] > bound) misses++;
                 if (data is not null) correct += Evaluator.CountCorrect(logits, classes, data.Labels.AsSpan(start, batch));

@@ -106,4 +106,44 @@ public class ExplorationTests
         Assert.All(results, r => Assert.True(r.MedianMs > 0));
         Assert.Throws<ArgumentException>(() => PhaseRunner.Run(session, new AdaptivePolicy(front with { Blocks = 2, Front = [new OperatingPoint { Config = "11" }] }), phases, data, data.Shape));
     }
+
+    [Fact]
+    public void PhaseRunnerRunsAMergedFrontsUnscaledPointsOnTheUnscaledVariant()
+    {
+        // A model whose identity branches are scaled (by 1/50, so that the variants disagree often), as Stochastic-Depth training leaves them (built as in
+        // BranchScalingTests), and its unscaled variant.
+        var claimsFifty = TinyNetworks.Build(20);
+        var map = System.Text.Json.Nodes.JsonNode.Parse(claimsFifty.Metadata[Elide.Models.CifarResNet.BlockMapKey])!.AsArray();
+        foreach (var entry in map) entry!["BranchScale"] = entry["Downsample"]!.GetValue<bool>() ? 1.0 : 50.0;
+        claimsFifty.Metadata[Elide.Models.CifarResNet.BlockMapKey] = map.ToJsonString();
+        var scaledGraph = BranchScaling.Unscaled(claimsFifty); // branches now scaled by 1/50 relative to the plain network
+        var scaled = new InferenceSession(scaledGraph, new SessionOptions { Threads = 1 });
+        var unscaled = new InferenceSession(claimsFifty, new SessionOptions { Threads = 1 });
+        var data = TinyNetworks.SelfLabelled(unscaled, 48, 7);
+        var front = new ParetoFront
+        {
+            Model = "tiny20", Blocks = 9,
+            Front =
+            [
+                new OperatingPoint { Config = "111111111", ValAccuracy = 1.0, LatencyMsBatch1 = 10, LatencyMsBatch64 = 100, EnergyMillijoules = 1 },
+                new OperatingPoint { Config = "111111111", ValAccuracy = 0.9, LatencyMsBatch1 = 9, LatencyMsBatch64 = 90, EnergyMillijoules = 1, Unscaled = true },
+            ],
+        };
+        var phases = new[] { new Phase("scaled", new Budget(LatencyMs: 1e6), 8), new Phase("unscaled", new Budget(LatencyMs: 9.5), 40) };
+        var mask = SkipMask.Parse("111111111");
+        var rest = new LabelledImages(data.Shape, data.Pixels.AsSpan(8 * 81, 40 * 81).ToArray(), data.Labels[8..48]);
+        int unscaledCorrect = new Evaluator(unscaled, rest).Evaluate(mask).Correct;
+        int scaledCorrect = new Evaluator(scaled, rest).Evaluate(mask).Correct;
+        Assert.Equal(40, unscaledCorrect); // the labels are the unscaled model's own answers
+        Assert.NotEqual(unscaledCorrect, scaledCorrect); // so running the wrong variant would be seen
+
+        var results = PhaseRunner.Run(scaled, new AdaptivePolicy(front), phases, data, data.Shape, unscaledSession: unscaled);
+        Assert.False(results[0].Decision.Point.Unscaled);
+        Assert.Equal(new Evaluator(scaled, new LabelledImages(data.Shape, data.Pixels[..(8 * 81)], data.Labels[..8])).Evaluate(mask).Correct, results[0].Correct);
+        Assert.True(results[1].Decision.Point.Unscaled);
+        Assert.Equal(unscaledCorrect, results[1].Correct);
+
+        var e = Assert.Throws<ArgumentException>(() => PhaseRunner.Run(scaled, new AdaptivePolicy(front), phases, data, data.Shape));
+        Assert.Contains("unscaled points", e.Message);
+    }
 }
