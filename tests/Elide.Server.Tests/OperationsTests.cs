@@ -186,6 +186,8 @@ public sealed class OperationsTests
     [InlineData("11111", "has 5 flags but the model has 6")]
     [InlineData("110111", "skips block 2, which cannot be skipped")]
     [InlineData("11x111", "has 'x' at position 2")]
+    [InlineData("111111:fast", "the only one is ':unscaled'")]
+    [InlineData("11111:unscaled", "has 5 flags but the model has 6")]
     public void BadFixedConfigurationStopsStartup(string config, string expected)
     {
         using var factory = new ServerFactory(ServerFactory.Defaults with { FixedConfig = config });
@@ -265,6 +267,17 @@ public sealed class OperationsTests
                 Assert.Null(parameters["elide_unscaled"]);
                 Assert.Null(parameters["elide_accuracy"]); // the unscaled front's accuracy does not describe the scaled model
                 Assert.Equal(pinned.Registry.Find("tiny-sd")!.RunDirect(input, 1, SkipMask.Parse("111111")), output);
+            }
+            // Pinned with the variant named, the point runs unscaled and the unscaled front's accuracy describes it.
+            using (var pinned = new ServerFactory(ServerFactory.Defaults with { FixedConfig = "101010:unscaled" }, [new ModelSpec("tiny-sd", "tiny-sd", front)]))
+            {
+                var (output, parameters, _) = Requests.ReadResult(await (await Requests.Infer(pinned.CreateClient(), input, model: "tiny-sd")).Content.ReadAsStringAsync());
+                Assert.True(parameters["elide_unscaled"]!.GetValue<bool>());
+                Assert.Equal("fixed", parameters["elide_mode"]!.GetValue<string>());
+                Assert.Equal(0.91, parameters["elide_accuracy"]!.GetValue<double>());
+                var served = pinned.Registry.Find("tiny-sd")!;
+                Assert.Equal(served.RunDirect(input, 1, SkipMask.Parse("101010"), unscaled: true), output);
+                Assert.NotEqual(served.RunDirect(input, 1, SkipMask.Parse("101010")), output);
             }
         }
         finally { Directory.Delete(dir, true); }

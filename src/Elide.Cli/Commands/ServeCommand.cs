@@ -24,7 +24,7 @@ internal static class ServeCommand
         var slo = new Option<double>("--slo-p99-ms") { Description = "Latency objective: p99 of request latency in ms.", DefaultValueFactory = _ => defaults.SloP99Ms };
         var floor = new Option<double?>("--accuracy-floor") { Description = "Lowest validation accuracy (fraction 0..1) the controller may trade down to; needs a front." };
         var threads = new Option<int>("--threads", "-t") { Description = "Kernel threads per model (default: all cores).", DefaultValueFactory = _ => defaults.Threads };
-        var config = new Option<string?>("--config") { Description = "Pin one skip configuration (mask of 1/0 per residual block) instead of adapting." };
+        var config = new Option<string?>("--config") { Description = "Pin one skip configuration (mask of 1/0 per residual block) instead of adapting; MASK:unscaled runs it with kept blocks unscaled (the label /metrics shows for a merged front's unscaled points)." };
         var maxBatch = new Option<int>("--max-batch") { Description = "Largest batch of images run at once.", DefaultValueFactory = _ => defaults.MaxBatchSize };
         var delay = new Option<double>("--max-queue-delay-ms") { Description = "How long a request may wait for its batch to fill.", DefaultValueFactory = _ => defaults.MaxQueueDelayMs };
         var queue = new Option<int>("--max-queue") { Description = "Most images waiting per model before 429.", DefaultValueFactory = _ => defaults.MaxQueueImages };

@@ -77,12 +77,14 @@ public sealed class OperatingLadder
     {
         if (fixedConfig is not null)
         {
-            var mask = CheckMask(plan, blocks, fixedConfig, "--config");
-            // A pinned configuration runs the model as loaded (scaled), so only a scaled point's accuracy describes it.
-            var known = front is { IsUnscaled: false } ? front.Front.FirstOrDefault(p => p.Config == mask.ToString() && !p.Unscaled) : null;
+            // MASK runs the model as loaded (scaled); MASK:unscaled (the label /metrics and merged fronts use) runs it
+            // with the branch scales divided out. Only a point measured on the same variant describes its accuracy.
+            var (maskText, unscaled) = ParsePinned(fixedConfig);
+            var mask = CheckMask(plan, blocks, maskText, "--config");
+            var known = front?.Front.FirstOrDefault(p => p.Config == mask.ToString() && (p.Unscaled || front.IsUnscaled) == unscaled);
             if (floor is { } f && known is not null && known.ValAccuracy < f)
-                throw new ArgumentException($"--config {mask} has validation accuracy {known.ValAccuracy:0.####}, below --accuracy-floor {f}");
-            return [new Candidate(mask, known?.ValAccuracy, known?.TestAccuracy)];
+                throw new ArgumentException($"--config {fixedConfig} has validation accuracy {known.ValAccuracy:0.####}, below --accuracy-floor {f}");
+            return [new Candidate(mask, known?.ValAccuracy, known?.TestAccuracy, unscaled)];
         }
         if (front is null)
         {
@@ -114,6 +116,18 @@ public sealed class OperatingLadder
             fewest = m;
         }
         return ladder;
+    }
+
+    /// <summary>Splits a pinned configuration into its mask and variant: "MASK" (scaled) or "MASK:unscaled".</summary>
+    /// <exception cref="ArgumentException">A suffix other than ":unscaled".</exception>
+    internal static (string Mask, bool Unscaled) ParsePinned(string text)
+    {
+        int colon = text.IndexOf(':');
+        if (colon < 0) return (text, false);
+        string variant = text[(colon + 1)..];
+        if (variant != "unscaled")
+            throw new ArgumentException($"--config '{text}' has the variant suffix ':{variant}'; the only one is ':unscaled' (kept blocks without the Stochastic-Depth branch scale)");
+        return (text[..colon], true);
     }
 
     private static SkipMask CheckMask(ExecutionPlan plan, int blocks, string text, string what)
