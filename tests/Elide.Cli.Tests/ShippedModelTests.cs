@@ -18,6 +18,7 @@ public class ShippedModelTests
     [Theory]
     [InlineData("fashion-resnet32-sd")]
     [InlineData("fashion-resnet32")]
+    [InlineData("fashion-resnet32-sdu")]
     public void TheShippedFrontFitsTheShippedModel(string name)
     {
         string model = Path.Combine(Root(), "models", name + ".onnx");
@@ -84,6 +85,26 @@ public class ShippedModelTests
         int direct = Correct("--model", ModelPath, "--config", config, "--unscaled");
         Assert.Equal(direct, Correct("--model", exported));
         Assert.NotEqual(direct, Correct("--model", ModelPath, "--config", config)); // the scaled variant differs
+    }
+
+    [Fact]
+    public void TheUniformRuleModelsMergedFrontRunsItsBestPointUnscaled()
+    {
+        // The uniform-rule ResNet-32 is a half-depth network (docs/adaptive.md): with no resource bound, `run` on its
+        // merged front picks 7 of 15 blocks unscaled, which classifies like a trained network; the same mask scaled
+        // does not (64 % on the full test split when this was written).
+        string model = Path.Combine(Root(), "models", "fashion-resnet32-sdu.onnx");
+        string front = Path.Combine(Root(), "models", "fashion-resnet32-sdu.merged.front.json");
+        string data = "fashion-mnist:" + Path.Combine(Root(), "data", "fashion-mnist");
+        var (exit, stdout, stderr) = Elide("run", "--model", model, "--front", front, "--dataset", data, "--budget-ms", "1000",
+            "--no-retime", "--images", "300", "--threads", "1");
+        Assert.True(exit == 0, stderr + stdout);
+        var line = Assert.Single(stdout.Split('\n'), l => l.StartsWith("run ", StringComparison.Ordinal));
+        Assert.Matches(@"\s110001110011000\s+unscaled\s+7\s+(9[0-9]\.[0-9]{2})\s", line);
+        var (code, json, err) = Elide("eval", "--model", model, "--dataset", data, "--split", "test", "--limit", "300", "--threads", "1",
+            "--json", "--config", "110001110011000");
+        Assert.True(code == 0, err);
+        Assert.InRange(JsonDocument.Parse(json).RootElement.GetProperty("accuracy").GetDouble(), 0.0, 0.85);
     }
 
     [Fact]
