@@ -127,6 +127,47 @@ public partial class TrainEvalCommandTests
         Assert.Contains("--export-only needs --resume CHECKPOINT and --out", stderr);
     }
 
+    [Fact]
+    public void InfoShowsACheckpointsRecipePositionAndHistoryAndNamesWhatIsWrongWithABadOne()
+    {
+        string dir = TempDirectory(), ckpt = Path.Combine(dir, "h.ckpt"), stopped = Path.Combine(dir, "s.ckpt");
+        string[] recipe = TinyWith("--epochs", "2", "--train-limit", "64", "--val-limit", "50", "--stochastic-depth-rule", "uniform");
+        var (exit, stdout, stderr) = Elide([.. recipe, "--checkpoint", ckpt]);
+        Assert.True(exit == 0, stderr + stdout);
+        var printed = Regex.Matches(stderr, @"epoch (\d): loss (\d\.\d{4}), train (\d+\.\d\d)%, val (\d+\.\d\d)%").ToList();
+        Assert.Equal(2, printed.Count);
+
+        (exit, stdout, stderr) = Elide("info", ckpt);
+        Assert.True(exit == 0, stderr + stdout);
+        Assert.Contains("SHA-256 verified", stdout);
+        Assert.Contains("resnet8, width 16; Stochastic Depth uniform, p_L = 0.5", stdout);
+        Assert.Contains("2 of 2 epochs done", stdout);
+        Assert.Contains("complete", stdout);
+        // The history rows say what training printed, epoch by epoch.
+        foreach (Match m in printed)
+            Assert.Contains($"| {m.Groups[1].Value} | {m.Groups[2].Value} | {m.Groups[3].Value} | {m.Groups[4].Value} |", stdout);
+
+        // A run stopped before its first step: no history yet, and the way to continue.
+        (exit, _, stderr) = Elide([.. recipe, "--checkpoint", stopped, "--time-limit", "0.000001"]);
+        Assert.True(exit == 3, stderr);
+        (exit, stdout, _) = Elide("info", stopped);
+        Assert.Equal(0, exit);
+        Assert.Contains("0 of 2 epochs done", stdout);
+        Assert.Contains("no epoch completed yet", stdout);
+        Assert.Contains("continue with `elide train --resume", stdout);
+
+        var bytes = File.ReadAllBytes(ckpt);
+        bytes[^40] ^= 1;
+        File.WriteAllBytes(ckpt, bytes);
+        (exit, _, stderr) = Elide("info", ckpt);
+        Assert.Equal(2, exit);
+        Assert.Contains("checksum mismatch", stderr);
+        File.WriteAllText(ckpt, "not a checkpoint");
+        (exit, _, stderr) = Elide("info", ckpt);
+        Assert.Equal(2, exit);
+        Assert.Contains("is not an Elide training checkpoint", stderr);
+    }
+
     private static string Weights(string onnx)
     {
         var graph = Onnx.Import.OnnxImporter.Load(onnx).Graph;

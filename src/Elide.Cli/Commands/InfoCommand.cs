@@ -9,12 +9,18 @@ internal static class InfoCommand
 {
     public static Command Create()
     {
-        var model = new Argument<string>("model") { Description = ModelSource.Help };
+        var model = new Argument<string>("model") { Description = ModelSource.Help + " Or a training checkpoint (.ckpt): its recipe, position and per-epoch history." };
         var batch = new Option<int>("--batch", "-b") { Description = "Batch size to plan for.", DefaultValueFactory = _ => 1 };
-        var cmd = new Command("info", "Show a model's layers (after BatchNorm folding and fusion), parameters, activation memory and FLOPs.") { model, batch };
+        var cmd = new Command("info", "Show a model's layers (after BatchNorm folding and fusion), parameters, activation memory and FLOPs; " +
+                                      "or a training checkpoint's recipe, position and per-epoch history (a Markdown table).") { model, batch };
         cmd.SetAction(p => CliErrors.Guard(() =>
         {
             string spec = p.GetValue(model)!;
+            if (CheckpointInfo.IsCheckpoint(spec) || spec.EndsWith(".ckpt", StringComparison.OrdinalIgnoreCase))
+            {
+                Console.Write(CheckpointInfo.Describe(spec));
+                return 0;
+            }
             var graph = ModelSource.Load(spec);
             long parameters = graph.Values.Values.Where(v => v.IsConstant).Sum(v => v.Constant!.Shape.ElementCount);
             var session = new InferenceSession(graph, new SessionOptions { Threads = 1 });
