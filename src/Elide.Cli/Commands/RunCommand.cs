@@ -50,7 +50,7 @@ internal static class RunCommand
             // A front's accuracies belong to the variant it was explored with (`explore --unscaled` names it so).
             bool frontUnscaled = paretoFront.IsUnscaled;
             // A merged front (`elide merge-fronts`) says per point which variant runs: both are planned.
-            bool merged = paretoFront.Front.Any(q => q.Unscaled);
+            bool merged = paretoFront.HasUnscaledPoints;
             if (merged && noScale)
                 throw new ArgumentException($"the front '{paretoFront.Model}' is merged (`elide merge-fronts`): each point says whether its blocks run scaled or unscaled, " +
                                             "and both variants are loaded; drop --unscaled");
@@ -172,7 +172,7 @@ internal static class RunCommand
 
     private static void PrintFront(ParetoFront f, AdaptivePolicy policy, int batch)
     {
-        bool merged = f.Front.Any(p => p.Unscaled);
+        bool merged = f.HasUnscaledPoints;
         Console.WriteLine($"{f.Model}: {f.Front.Count} operating points on the Pareto front ({f.Blocks} residual blocks" +
                           (merged ? $"; merged: {f.Front.Count(p => p.Unscaled)} run with unscaled blocks)" : ")"));
         Console.WriteLine($"  {"config",-28} {Variant("variant", merged)}{"kept",5} {"val %",7} {$"ms/b{batch}",9} {"mJ/img",8}");
@@ -183,7 +183,7 @@ internal static class RunCommand
 
     private static void PrintPhases(IReadOnlyList<PhaseResult> results, ParetoFront f, int batch, bool labelled)
     {
-        bool merged = f.Front.Any(p => p.Unscaled);
+        bool merged = f.HasUnscaledPoints;
         Console.WriteLine($"{"phase",-9} {"budget",-22} {"config",-28} {Variant("variant", merged)}{"kept",5} {"acc %",7} {"median ms",9} {"p90 ms",8} {"misses",7} {"mJ/img",8} {"RAPL mJ/img",11} {"choose µs",9}");
         foreach (var r in results)
         {

@@ -79,7 +79,10 @@ public sealed class OperatingLadder
         {
             // MASK runs the model as loaded (scaled); MASK:unscaled (the label /metrics and merged fronts use) runs it
             // with the branch scales divided out. Only a point measured on the same variant describes its accuracy.
-            var (maskText, unscaled) = ParsePinned(fixedConfig);
+            (string maskText, bool unscaled) pinned;
+            try { pinned = OperatingPoint.ParseLabel(fixedConfig); }
+            catch (ArgumentException e) { throw new ArgumentException("--config " + e.Message, e); }
+            var (maskText, unscaled) = pinned;
             var mask = CheckMask(plan, blocks, maskText, "--config");
             var known = front?.Front.FirstOrDefault(p => p.Config == mask.ToString() && (p.Unscaled || front.IsUnscaled) == unscaled);
             if (floor is { } f && known is not null && known.ValAccuracy < f)
@@ -116,18 +119,6 @@ public sealed class OperatingLadder
             fewest = m;
         }
         return ladder;
-    }
-
-    /// <summary>Splits a pinned configuration into its mask and variant: "MASK" (scaled) or "MASK:unscaled".</summary>
-    /// <exception cref="ArgumentException">A suffix other than ":unscaled".</exception>
-    internal static (string Mask, bool Unscaled) ParsePinned(string text)
-    {
-        int colon = text.IndexOf(':');
-        if (colon < 0) return (text, false);
-        string variant = text[(colon + 1)..];
-        if (variant != "unscaled")
-            throw new ArgumentException($"--config '{text}' has the variant suffix ':{variant}'; the only one is ':unscaled' (kept blocks without the Stochastic-Depth branch scale)");
-        return (text[..colon], true);
     }
 
     private static SkipMask CheckMask(ExecutionPlan plan, int blocks, string text, string what)

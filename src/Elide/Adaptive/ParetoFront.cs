@@ -51,8 +51,22 @@ public sealed record OperatingPoint
     /// <summary>The mask, with ":unscaled" appended for an unscaled point (labels and logs).</summary>
     [JsonIgnore] public string Label => LabelOf(Config, Unscaled);
 
+    /// <summary>What a label appends to the mask of an unscaled point.</summary>
+    public const string UnscaledLabelSuffix = ":unscaled";
+
     /// <summary>The label of a configuration: the mask, with ":unscaled" appended when it runs unscaled.</summary>
-    public static string LabelOf(string config, bool unscaled) => unscaled ? config + ":unscaled" : config;
+    public static string LabelOf(string config, bool unscaled) => unscaled ? config + UnscaledLabelSuffix : config;
+
+    /// <summary>The inverse of <see cref="LabelOf"/>: "MASK" (scaled) or "MASK:unscaled".</summary>
+    /// <exception cref="ArgumentException">A suffix other than ":unscaled".</exception>
+    public static (string Config, bool Unscaled) ParseLabel(string label)
+    {
+        int colon = label.IndexOf(':');
+        if (colon < 0) return (label, false);
+        if (label[colon..] != UnscaledLabelSuffix)
+            throw new ArgumentException($"'{label}' has the variant suffix '{label[colon..]}'; the only one is '{UnscaledLabelSuffix}' (kept blocks without the Stochastic-Depth branch scale)");
+        return (label[..colon], true);
+    }
 }
 
 /// <summary>The near-Pareto-optimal operating points of one model (the `--report` JSON format of `elide explore`).</summary>
@@ -91,7 +105,11 @@ public sealed record ParetoFront
     [JsonIgnore] public bool IsUnscaled => Model.EndsWith(UnscaledModelSuffix, StringComparison.Ordinal);
 
     /// <summary>True when some points are scaled and others unscaled (a <see cref="Merge"/>d front).</summary>
-    [JsonIgnore] public bool IsMixed => Front.Any(p => p.Unscaled) && Front.Any(p => !p.Unscaled);
+    [JsonIgnore] public bool IsMixed => HasUnscaledPoints && Front.Any(p => !p.Unscaled);
+
+    /// <summary>True when some point is marked <see cref="OperatingPoint.Unscaled"/> (a merged front): those points
+    /// run on the model's unscaled variant, the others on the model as loaded.</summary>
+    [JsonIgnore] public bool HasUnscaledPoints => Front.Any(p => p.Unscaled);
 
     /// <summary>
     /// One front over both branch-scaling variants of one model: the points of <paramref name="scaled"/> and those
@@ -106,7 +124,7 @@ public sealed record ParetoFront
     {
         ArgumentNullException.ThrowIfNull(scaled);
         ArgumentNullException.ThrowIfNull(unscaled);
-        if (scaled.IsUnscaled || scaled.Front.Any(p => p.Unscaled))
+        if (scaled.IsUnscaled || scaled.HasUnscaledPoints)
             throw new ArgumentException($"the first front ('{scaled.Model}') must be the scaled one (explored without --unscaled)");
         if (!unscaled.IsUnscaled)
             throw new ArgumentException($"the second front ('{unscaled.Model}') must come from `elide explore --unscaled` (its model name ends in '{UnscaledModelSuffix}')");

@@ -76,21 +76,19 @@ public class ExplorationTests
         Assert.Contains("no residual blocks", e.Message);
     }
 
+    /// <summary>A front point of the 9-block tiny20 network; batch-64 latency is ten times batch 1.</summary>
+    private static OperatingPoint Point(string config, double accuracy, double msBatch1, double millijoules) =>
+        new() { Config = config, ValAccuracy = accuracy, LatencyMsBatch1 = msBatch1, LatencyMsBatch64 = 10 * msBatch1, EnergyMillijoules = millijoules };
+
+    private static ParetoFront Tiny20Front(params OperatingPoint[] points) => new() { Model = "tiny20", Blocks = 9, Front = points };
+
     [Fact]
     public void PhaseRunnerFollowsTheBudgetAndCountsCorrectly()
     {
         var graph = TinyNetworks.Build(20);
         var session = new InferenceSession(graph, new SessionOptions { Threads = 1 });
         var data = TinyNetworks.SelfLabelled(session, 12, 5);
-        var front = new ParetoFront
-        {
-            Model = "tiny20", Blocks = 9,
-            Front =
-            [
-                new OperatingPoint { Config = "111111111", ValAccuracy = 1.0, LatencyMsBatch1 = 10, LatencyMsBatch64 = 100, EnergyMillijoules = 1 },
-                new OperatingPoint { Config = "100100100", ValAccuracy = 0.5, LatencyMsBatch1 = 4, LatencyMsBatch64 = 40, EnergyMillijoules = 0.4 },
-            ],
-        };
+        var front = Tiny20Front(Point("111111111", 1.0, 10, 1), Point("100100100", 0.5, 4, 0.4));
         var phases = new[] { new Phase("slow", new Budget(LatencyMs: 1e6), 6), new Phase("fast", new Budget(LatencyMs: 5), 5), new Phase("tight", new Budget(LatencyMs: 1), 1) };
         var results = PhaseRunner.Run(session, new AdaptivePolicy(front), phases, data, data.Shape);
         Assert.Equal("111111111", results[0].Decision.Point.Config);
@@ -120,15 +118,7 @@ public class ExplorationTests
         var scaled = new InferenceSession(scaledGraph, new SessionOptions { Threads = 1 });
         var unscaled = new InferenceSession(claimsFifty, new SessionOptions { Threads = 1 });
         var data = TinyNetworks.SelfLabelled(unscaled, 48, 7);
-        var front = new ParetoFront
-        {
-            Model = "tiny20", Blocks = 9,
-            Front =
-            [
-                new OperatingPoint { Config = "111111111", ValAccuracy = 1.0, LatencyMsBatch1 = 10, LatencyMsBatch64 = 100, EnergyMillijoules = 1 },
-                new OperatingPoint { Config = "111111111", ValAccuracy = 0.9, LatencyMsBatch1 = 9, LatencyMsBatch64 = 90, EnergyMillijoules = 1, Unscaled = true },
-            ],
-        };
+        var front = Tiny20Front(Point("111111111", 1.0, 10, 1), Point("111111111", 0.9, 9, 1) with { Unscaled = true });
         var phases = new[] { new Phase("scaled", new Budget(LatencyMs: 1e6), 8), new Phase("unscaled", new Budget(LatencyMs: 9.5), 40) };
         var mask = SkipMask.Parse("111111111");
         var rest = new LabelledImages(data.Shape, data.Pixels.AsSpan(8 * 81, 40 * 81).ToArray(), data.Labels[8..48]);
